@@ -1,0 +1,366 @@
+"""ApplicationCommunicator: asgiref's public surface on asgitest's engine, plus ``async with``."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from ._app import resolve_application
+from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
+from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
+from ._errors import UsageError
+from ._spec import make_checker
+from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript
+
+if TYPE_CHECKING:
+    from ._types import Message, Scope
+
+__all__ = ["DEFAULT", "ApplicationCommunicator"]
+
+
+class _Default:
+    """The "not given" marker: use the communicator's own default timeout."""
+
+    _instance: _Default | None = None
+
+    def __new__(cls) -> _Default:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+DEFAULT: Final = _Default()
+TimeoutArg = float | None | _Default
+
+
+class ApplicationCommunicator:
+    """Runs one ASGI application instance and lets the test talk to it, message by message.
+
+    The same public surface as ``asgiref.testing.ApplicationCommunicator`` (``send_input``,
+    ``receive_output``, ``receive_nothing``, ``wait``, ``stop``, the same-object ``scope``, the
+    app started in an empty contextvars context), running on asyncio or trio, with:
+
+    - the app's exception raised *at once* by whichever call is waiting, as itself;
+    - :class:`~asgitest.Timeout` (a ``TimeoutError``) that says what was awaited, the app's
+      state and the last messages, and that does **not** cancel the app;
+    - a :attr:`transcript` of every message, and the ASGI spec checker on every message;
+    - ``async with``: on exit the connection is closed, the app stopped, and an exception it
+      raised is re-raised.
+
+    Args:
+        application: any ASGI application (ASGI 3, ASGI 2 double callable, or an instance
+            with an async ``__call__``).
+        scope: the connection scope, handed to the app as this very object.
+        timeout: the default of every wait, in seconds (``None`` waits forever, e.g. for a
+            debugger). Multiplied by the timeout factor (``ASGITEST_TIMEOUT_FACTOR``).
+        strict: spec checking: ``"error"`` (default), ``"pedantic"``, ``"warn"`` or ``"off"``.
+        transcript_size: how many messages the transcript keeps.
+
+    Example:
+        ```python
+        async with ApplicationCommunicator(app, {"type": "http", ...}) as communicator:
+            await communicator.send_input({"type": "http.request", "body": b""})
+            start = await communicator.receive_output()
+        ```
+    """
+
+    def __init__(
+        self,
+        application: Any,
+        scope: Scope,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        strict: StrictArg = "error",
+        transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
+    ) -> None:
+        self.application = resolve_application(application)
+        self.scope = scope
+        self.timeout = timeout
+        self.strict = normalize_strict(strict)
+        self.transcript = Transcript(transcript_size)
+        """Every message exchanged with the app, in order (see :class:`~asgitest.Transcript`)."""
+        checker = make_checker(scope, self.strict, self.transcript)
+        self._engine = Engine(self.application, scope, self.transcript, checker)
+        self._nursery_cm: Any = None
+        self._closed = False
+
+    # ------------------------------------------------------------------ helpers
+
+    def _timeout(self, timeout: TimeoutArg) -> float | None:
+        if timeout is DEFAULT:
+            timeout = self.timeout
+        return scale_timeout(timeout)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        engine = getattr(self, "_engine", None)
+        state = engine.state if engine is not None else "broken"
+        scope = getattr(self, "scope", None)
+        return f"<{type(self).__name__} {describe_scope(scope)} [{state}]>"
+
+    # ------------------------------------------------------------------ asgiref surface
+
+    @property
+    def future(self) -> Any:
+        """The app's task (asyncio), started on first access, as in asgiref.
+
+        Under trio there is no task object; this gives a small stand-in with ``done()``,
+        ``cancelled()``, ``result()`` and ``exception()``.
+        """
+        engine = self._engine
+        engine.start()
+        if engine.task is not None:
+            return engine.task
+        return _TrioOutcome(engine)
+
+    @property
+    def input_queue(self) -> _QueueView:
+        """A queue-like view of the messages waiting for the app (asgiref compatibility)."""
+        return _QueueView(self, to_app=True)
+
+    @property
+    def output_queue(self) -> _QueueView:
+        """A queue-like view of the messages the app sent (asgiref compatibility)."""
+        return _QueueView(self, to_app=False)
+
+    async def send_input(self, message: Message) -> None:
+        """Send a message to the application (never blocks; the app runs later).
+
+        Raises the app's exception if it already crashed.
+        """
+        engine = self._engine
+        if engine.state == NOT_STARTED:
+            engine.start()
+        elif engine.exception is not None or engine.violation is not None:
+            engine.raise_failure()
+        engine.put(message)
+
+    async def receive_output(self, timeout: TimeoutArg = DEFAULT) -> Message:
+        """Receive the next message the application sent.
+
+        Args:
+            timeout: seconds to wait (default: the communicator's ``timeout``; ``None``
+                waits forever).
+
+        Raises:
+            Exception: the app's own exception, as soon as it is raised.
+            ProtocolError: the app broke an ASGI rule (strict mode).
+            Timeout: nothing arrived in time (the app keeps running), or the app ended.
+        """
+        engine = self._engine
+        if engine.outbox and engine.exception is None and engine.violation is None:
+            return engine.outbox.popleft()  # fast path: a message is already waiting
+        return await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        """``True`` if the app sends nothing within ``timeout`` seconds.
+
+        Event-driven: returns ``False`` as soon as a message is waiting (without consuming
+        it), ``True`` early if the app ends cleanly, and raises the app's exception if it
+        crashes during the window. It always yields to the app at least once, even with
+        ``timeout=0``. ``interval`` is accepted for compatibility and not used.
+        """
+        return await self._engine.nothing(timeout)
+
+    async def wait(self, timeout: TimeoutArg = DEFAULT) -> None:
+        """Wait until the application returns, and raise its exception if it crashed.
+
+        Raises:
+            Timeout: the app did not finish in time (it is *not* cancelled; call
+                :meth:`stop` or leave the ``async with`` block).
+        """
+        await self._engine.join(self._timeout(timeout), "the app to return")
+
+    def stop(self, exceptions: bool = True) -> None:
+        """Cancel the application if it runs; re-raise its exception if ``exceptions``."""
+        engine = self._engine
+        if engine.state == NOT_STARTED:
+            return
+        if engine.running:
+            engine.cancel()
+        elif exceptions and engine.failed:
+            engine.raise_failure()
+
+    # ------------------------------------------------------------------ async with
+
+    async def __aenter__(self) -> Self:
+        engine = self._engine
+        if engine.state != NOT_STARTED:
+            raise UsageError(
+                f"{self!r} was already started; enter `async with` before the first call."
+            )
+        from ._engine import current_backend
+
+        if current_backend() == "trio":
+            import trio
+
+            self._nursery_cm = trio.open_nursery()
+            engine.bind_nursery(await self._nursery_cm.__aenter__())
+        try:
+            engine.start()
+        except BaseException:
+            await self._exit_nursery()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.aclose(_body_error=exc)
+        finally:
+            await self._exit_nursery()
+
+    async def _exit_nursery(self) -> None:
+        cm, self._nursery_cm = self._nursery_cm, None
+        if cm is not None:
+            await cm.__aexit__(None, None, None)
+
+    def _closing_message(self) -> Message | None:
+        """The message that tells the app its client went away, if the protocol has one."""
+        kind = self.scope.get("type")
+        if kind == "http":
+            return {"type": "http.disconnect"}
+        if kind == "websocket":
+            return {"type": "websocket.disconnect", "code": 1000}
+        return None
+
+    async def aclose(self, *, _body_error: BaseException | None = None) -> None:
+        """Close the connection and make sure the app has stopped.
+
+        Tells the app the client went away (``http.disconnect`` / ``websocket.disconnect``),
+        gives it the communicator's timeout to return, cancels it if it does not (with a
+        :class:`~asgitest.LeakedAppWarning`), then re-raises an exception the app raised that
+        no call has reported yet. Safe to call more than once.
+        """
+        engine = self._engine
+        self._closed = True
+        if engine.running:
+            message = self._closing_message()
+            if message is not None and engine.input_closed is None:
+                engine.disconnect_client(message)
+            timeout = self._timeout(DEFAULT)
+            finished = await engine._wait_done(1.0 if timeout is None else timeout)
+            if not finished:
+                await engine.cancel_and_wait()
+                if _body_error is None:
+                    engine.leak_warning(
+                        f"it was still running when the communicator was closed, "
+                        f"{timeout:g}s after the client disconnected"
+                    )
+        if engine.failed and not engine.exception_reported:
+            if _body_error is None:
+                engine.raise_failure()
+            else:
+                _annotate(_body_error, engine)
+
+    def __del__(self) -> None:
+        engine = getattr(self, "_engine", None)
+        if engine is None or not engine.running:
+            return
+        try:
+            engine.cancel()
+        except RuntimeError:
+            return  # the event loop is closed: nothing can run any more
+        if not self._closed:
+            import warnings
+
+            from ._errors import LeakedAppWarning
+
+            warnings.warn(
+                f"{self!r} was dropped while its app was still running; asgitest cancelled "
+                "the app. Disconnect it, or use `async with`.",
+                LeakedAppWarning,
+                stacklevel=2,
+                source=self,
+            )
+
+
+def _annotate(error: BaseException, engine: Engine) -> None:
+    failure = engine.violation or engine.exception
+    if failure is not None and failure is not error:
+        error.add_note(
+            f"asgitest: meanwhile the app of {describe_scope(engine.scope)} failed with "
+            f"{type(failure).__name__}: {failure}"
+        )
+        engine.exception_reported = True
+
+
+class _TrioOutcome:
+    """A future-like view of the app's outcome under trio (``done``, ``result``...)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def done(self) -> bool:
+        return self._engine.done
+
+    def cancelled(self) -> bool:
+        return self._engine.state == CANCELLED
+
+    def exception(self) -> BaseException | None:
+        if self._engine.state == CANCELLED:
+            raise asyncio.CancelledError()
+        return self._engine.exception
+
+    def result(self) -> None:
+        engine = self._engine
+        if not engine.done:
+            raise asyncio.InvalidStateError("the app is still running")
+        if engine.state == CRASHED:
+            engine.raise_failure()
+        if engine.state == CANCELLED:
+            raise asyncio.CancelledError()
+
+    def __repr__(self) -> str:
+        return f"<app outcome {self._engine.state}>"
+
+
+class _QueueView:
+    """The parts of ``asyncio.Queue`` that code written for asgiref's communicator touches."""
+
+    def __init__(self, communicator: ApplicationCommunicator, to_app: bool) -> None:
+        self._communicator = communicator
+        self._to_app = to_app
+
+    @property
+    def _deque(self) -> Any:
+        engine = self._communicator._engine
+        return engine.inbox if self._to_app else engine.outbox
+
+    def empty(self) -> bool:
+        return not self._deque
+
+    def qsize(self) -> int:
+        return len(self._deque)
+
+    def get_nowait(self) -> Message:
+        if not self._deque:
+            raise asyncio.QueueEmpty()
+        return self._deque.popleft()  # type: ignore[no-any-return]
+
+    async def get(self) -> Message:
+        if self._to_app:
+            return self.get_nowait()
+        return await self._communicator.receive_output(None)
+
+    def put_nowait(self, message: Message) -> None:
+        if not self._to_app:
+            raise UsageError("the output queue is written by the application, not the test")
+        engine = self._communicator._engine
+        if engine.state == NOT_STARTED:
+            engine.start()
+        engine.put(message)
+
+    async def put(self, message: Message) -> None:
+        self.put_nowait(message)
+

@@ -1,0 +1,658 @@
+"""The engine: one running application instance and the two message streams around it.
+
+Every message of every test passes through here, so the hot path is built from the cheapest
+primitives that can time out (see ENGINE-NOTES): a ``deque`` per direction, and a waiter that
+is created only when a side actually has to wait. A timer is armed only for a wait that blocks.
+
+The engine is backend-aware: it detects the running async library once, when the app starts,
+and uses that library's native primitives (asyncio futures and ``call_later``; trio events and
+cancel scopes). One behaviour, tested on both.
+
+The engine holds no reference to the communicator object that owns it, so a communicator that
+is dropped while its app still runs can be noticed (``__del__``) and the app cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import sys
+import time
+import warnings
+from collections import deque
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+from . import _django
+from ._errors import (
+    ClientDisconnected,
+    InvalidApplication,
+    LeakedAppWarning,
+    ProtocolError,
+    Timeout,
+    UsageError,
+)
+from ._transcript import FROM_APP, TO_APP, Transcript, format_message
+
+if TYPE_CHECKING:
+    from ._spec import Checker
+    from ._types import ASGIApp, Message, Scope
+
+__all__ = ["Engine", "current_backend", "describe_scope"]
+
+# States of the application instance.
+NOT_STARTED: Final = "not started"
+RUNNING: Final = "running"
+FINISHED: Final = "finished"
+CRASHED: Final = "crashed"
+CANCELLED: Final = "cancelled"
+
+# Strong references to running app tasks: asyncio keeps only weak ones, and a pending task that
+# is garbage collected prints "Task was destroyed but it is pending!".
+_running_tasks: set[asyncio.Task[Any]] = set()
+
+_TRIO_NEEDS_ASYNC_WITH: Final = """\
+Under trio, asgitest runs the application inside a nursery, so a communicator must be entered \
+with `async with` before use:
+
+    async with WebsocketCommunicator(app, "/ws/") as communicator:   # correct
+        connected, _ = await communicator.connect()
+
+    communicator = WebsocketCommunicator(app, "/ws/")                 # works on asyncio only
+    connected, _ = await communicator.connect()
+"""
+
+
+def current_backend() -> str:
+    """``"asyncio"`` or ``"trio"``: the async library running the current task."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return "asyncio"
+    trio = sys.modules.get("trio")
+    if trio is not None and trio.lowlevel.in_trio_run():
+        return "trio"
+    raise UsageError(
+        "asgitest must be awaited inside a running asyncio or trio event loop, but no event loop "
+        "is running in this thread. Await the communicator's methods from an async test "
+        "(pytest-asyncio, anyio's pytest plugin, or async_to_sync)."
+    )
+
+
+def describe_scope(scope: Any) -> str:
+    """A short name for a connection, e.g. ``http GET /items?page=2`` or ``websocket /ws/``."""
+    try:
+        kind = scope.get("type", "?")
+        path = scope.get("path", "")
+        query = scope.get("query_string") or b""
+        if query:
+            path = f"{path}?{query.decode('latin-1')}"
+        if kind == "http":
+            return f"http {scope.get('method', '?')} {path}"
+        if kind == "lifespan":
+            return "lifespan"
+        return f"{kind} {path}".strip()
+    except Exception:
+        return repr(scope)[:60]
+
+
+class _AsyncioSignal:
+    """A one-waiter wake-up on asyncio: a future made only when someone waits."""
+
+    __slots__ = ("_future", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._future: asyncio.Future[bool] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._future is not None
+
+    def wake(self) -> None:
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(True)
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
+        future = self._loop.create_future()
+        self._future = future
+        handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
+        try:
+            return await future
+        finally:
+            self._future = None
+            if handle is not None:
+                handle.cancel()
+
+
+def _expire(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(False)
+
+
+class _TrioSignal:
+    """The same wake-up on trio: an Event made only when someone waits."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event: Any = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._event is not None
+
+    def wake(self) -> None:
+        if self._event is not None:
+            self._event.set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        import trio
+
+        event = trio.Event()
+        self._event = event
+        try:
+            if timeout is None:
+                await event.wait()
+                return True
+            with trio.move_on_after(timeout):
+                await event.wait()
+                return True
+            return False
+        finally:
+            self._event = None
+
+
+class Engine:
+    """One application instance and its message streams (no reference to its owner).
+
+    Test side: :meth:`put`, :meth:`get`, :meth:`nothing`, :meth:`join`, :meth:`cancel`.
+    App side: :meth:`receive` and :meth:`send` are what the application is called with.
+    """
+
+    __slots__ = (
+        "_app_signal",
+        "_close_requested",
+        "_nursery",
+        "_result_tb",
+        "_task",
+        "_test_signal",
+        "_trio_scope",
+        "app",
+        "awaiting",
+        "backend",
+        "checker",
+        "cancelled_by_us",
+        "exception",
+        "exception_reported",
+        "expect_trailers",
+        "inbox",
+        "input_closed",
+        "outbox",
+        "response_complete",
+        "scope",
+        "send_error",
+        "spec_version",
+        "started_at",
+        "state",
+        "transcript",
+        "violation",
+    )
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        scope: Scope,
+        transcript: Transcript,
+        checker: Checker | None,
+    ) -> None:
+        self.app = app
+        self.scope = scope
+        self.transcript = transcript
+        self.checker = checker
+        self.inbox: deque[Message] = deque()
+        self.outbox: deque[Message] = deque()
+        self.state: str = NOT_STARTED
+        self.backend: str | None = None
+        self.exception: BaseException | None = None
+        self._result_tb: TracebackType | None = None
+        self.exception_reported = False
+        self.violation: ProtocolError | None = None
+        self.input_closed: Message | None = None
+        self.send_error = False
+        self.response_complete = False
+        self.expect_trailers = False
+        self.cancelled_by_us = False
+        self.awaiting: str | None = None
+        self.started_at = 0.0
+        self._task: asyncio.Task[Any] | None = None
+        self._nursery: Any = None
+        self._trio_scope: Any = None
+        self._app_signal: Any = None
+        self._test_signal: Any = None
+        self._close_requested = False
+        asgi = scope.get("asgi")
+        version = asgi.get("spec_version") if isinstance(asgi, dict) else None
+        self.spec_version = _version_tuple(version or scope.get("spec_version") or "2.0")
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    @property
+    def done(self) -> bool:
+        return self.state in (FINISHED, CRASHED, CANCELLED)
+
+    @property
+    def task(self) -> asyncio.Task[Any] | None:
+        return self._task
+
+    def bind_nursery(self, nursery: Any) -> None:
+        """Under trio: the nursery the app will run in (set by ``async with``)."""
+        self._nursery = nursery
+
+    def start(self) -> None:
+        """Start the application in the running event loop (idempotent)."""
+        if self.state != NOT_STARTED:
+            return
+        backend = current_backend()
+        self.backend = backend
+        try:
+            awaitable = self.app(self.scope, self.receive, self.send)
+        except BaseException as exc:
+            # The app raised before it could even start (e.g. in its __call__): report it as
+            # the app's own failure.
+            self._set_started()
+            self._finish(exc)
+            return
+        coro = _as_coroutine(awaitable, self.app)
+        if backend == "asyncio":
+            loop = asyncio.get_running_loop()
+            self._app_signal = _AsyncioSignal(loop)
+            self._test_signal = _AsyncioSignal(loop)
+            self._set_started()
+            # A fresh, empty contextvars context, as asgiref does: the test's context
+            # variables must not leak into the app.
+            task = loop.create_task(coro, context=contextvars.Context())
+            self._task = task
+            _running_tasks.add(task)
+            task.add_done_callback(self._on_task_done)
+        else:
+            if self._nursery is None:
+                coro.close()
+                raise UsageError(_TRIO_NEEDS_ASYNC_WITH)
+            import trio
+
+            self._app_signal = _TrioSignal()
+            self._test_signal = _TrioSignal()
+            self._trio_scope = trio.CancelScope()
+            self._set_started()
+            contextvars.Context().run(self._nursery.start_soon, self._run_trio, coro)
+
+    def _set_started(self) -> None:
+        self.state = RUNNING
+        self.started_at = time.monotonic()
+        _django.acquire()
+
+    async def _run_trio(self, coro: Any) -> None:
+        import trio
+
+        exc: BaseException | None = None
+        try:
+            with self._trio_scope:
+                await coro
+        except trio.Cancelled:
+            raise  # cannot be outside the scope; kept for clarity
+        except Exception as error:
+            exc = error
+        except BaseException as error:
+            # KeyboardInterrupt, SystemExit and the like: let them propagate, as asyncio does.
+            self._finish(error)
+            raise
+        if exc is None and self._trio_scope.cancelled_caught:
+            self._finish(_CANCELLED)
+        else:
+            self._finish(exc)
+
+    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+        _running_tasks.discard(task)
+        if task.cancelled():
+            self._finish(_CANCELLED)
+            return
+        exc = task.exception()  # also marks it retrieved: no "never retrieved" noise
+        self._finish(exc)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        if self.done:
+            return
+        _django.release()
+        if exc is _CANCELLED or isinstance(exc, asyncio.CancelledError):
+            self.state = CANCELLED
+            who = "asgitest" if self.cancelled_by_us else "the event loop or the test"
+            self.transcript.outcome = f"the app was cancelled (by {who})"
+        elif exc is None or isinstance(exc, ClientDisconnected):
+            # ClientDisconnected propagating out of the app is not the app's failure (R16).
+            self.state = FINISHED
+            self.transcript.outcome = "the app returned"
+        else:
+            self.state = CRASHED
+            self.exception = exc
+            self._result_tb = exc.__traceback__
+            self.transcript.outcome = f"the app raised {type(exc).__name__}: {exc}"
+        checker = self.checker
+        if checker is not None and self.state != CANCELLED:
+            try:
+                violation = checker.on_exit(None if self.state == FINISHED else exc)
+            except ProtocolError as error:
+                violation = error
+            if violation is not None and self.violation is None:
+                self.violation = violation
+        signal = self._test_signal
+        if signal is not None:
+            signal.wake()
+
+    def cancel(self) -> None:
+        """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
+        if self.state != RUNNING:
+            return
+        self.cancelled_by_us = True
+        if self._task is not None:
+            self._task.cancel()
+        elif self._trio_scope is not None:
+            self._trio_scope.cancel()
+
+    async def cancel_and_wait(self) -> None:
+        """Cancel the app and wait until it has finished (bounded: an app that swallows
+        cancellation is given up on after a second)."""
+        self.cancel()
+        if self.state == RUNNING:
+            await self._wait_done(1.0)
+
+    # ------------------------------------------------------------------ app side
+
+    async def receive(self) -> Message:
+        """What the application awaits as ``receive()``."""
+        inbox = self.inbox
+        while True:
+            if inbox:
+                return inbox.popleft()
+            closed = self.input_closed
+            if closed is not None:
+                message = dict(closed)
+                self.transcript.record(TO_APP, message)
+                return message
+            await self._app_signal.wait(None)
+
+    async def send(self, message: Message) -> None:
+        """What the application awaits as ``send(message)``."""
+        if self.send_error:
+            raise ClientDisconnected(
+                f"the client of {describe_scope(self.scope)} has disconnected; since ASGI "
+                "spec 2.4 send() raises an OSError then"
+            )
+        self.transcript.record(FROM_APP, message)
+        checker = self.checker
+        if checker is not None:
+            try:
+                checker.on_send(message)
+            except ProtocolError as error:
+                if self.violation is None:
+                    self.violation = error
+                    self._test_signal.wake()
+                raise
+        if self.scope["type"] == "http" and not self.response_complete:
+            self._track_http(message)
+        elif self.input_closed is None and message.get("type") == "websocket.close":
+            # The app closed the socket: a server completes the closing handshake and then
+            # tells the app the connection is gone.
+            self.input_closed = {
+                "type": "websocket.disconnect",
+                "code": message.get("code", 1000),
+            }
+            self._app_signal.wake()
+        self.outbox.append(message)
+        self._test_signal.wake()
+
+    def _track_http(self, message: Message) -> None:
+        kind = message.get("type")
+        if kind == "http.response.start":
+            self.expect_trailers = bool(message.get("trailers", False))
+            return
+        if kind == "http.response.body":
+            if message.get("more_body", False) or self.expect_trailers:
+                return
+        elif kind == "http.response.trailers":
+            if message.get("more_trailers", False):
+                return
+        elif kind != "http.response.pathsend":
+            return
+        self.response_complete = True
+        if self.input_closed is None:
+            self.input_closed = {"type": "http.disconnect"}
+            self._app_signal.wake()
+
+    # ------------------------------------------------------------------ test side
+
+    def put(self, message: Message) -> None:
+        """Deliver a message to the app (never blocks)."""
+        checker = self.checker
+        if checker is not None:
+            checker.on_input(message)
+        self.transcript.record(TO_APP, message)
+        self.inbox.append(message)
+        signal = self._app_signal
+        if signal is not None:
+            signal.wake()
+
+    def disconnect_client(self, message: Message) -> None:
+        """The client goes away: deliver ``message`` now and forever after."""
+        self.put(message)
+        self.mark_disconnected(message)
+
+    def mark_disconnected(self, message: Message) -> None:
+        """After ``message`` (already delivered), the client is gone: ``receive()`` keeps
+        returning it, and from spec 2.4 on the app's ``send()`` raises ClientDisconnected."""
+        self.input_closed = message
+        if self.spec_version >= (2, 4):
+            self.send_error = True
+        if self.checker is not None:
+            self.checker.on_disconnect()
+
+    def raise_failure(self) -> None:
+        """Raise the app's exception or the first spec violation, if there is one."""
+        violation = self.violation
+        if violation is not None:
+            if violation is self.exception or self.exception is None:
+                self.exception_reported = True
+            raise violation.with_traceback(violation.__traceback__)
+        exc = self.exception
+        if exc is not None:
+            self.exception_reported = True
+            raise exc.with_traceback(self._result_tb)
+
+    @property
+    def failed(self) -> bool:
+        return self.violation is not None or self.exception is not None
+
+    async def get(self, timeout: float | None, awaited: str) -> Message:
+        """The next message from the app; raises the app's failure at once, else Timeout."""
+        if self.violation is not None or self.exception is not None:
+            self.raise_failure()
+        outbox = self.outbox
+        if outbox:
+            return outbox.popleft()
+        if self.state == NOT_STARTED:
+            self.start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        remaining = timeout
+        while True:
+            if self.done:
+                if self.violation is not None or self.exception is not None:
+                    self.raise_failure()
+                if outbox:
+                    return outbox.popleft()
+                raise self.timeout_error(timeout, awaited, ended=True)
+            self._claim_test_signal()
+            woke = await self._test_signal.wait(remaining)
+            if self.violation is not None or self.exception is not None:
+                self.raise_failure()
+            if outbox:
+                return outbox.popleft()
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if not woke or remaining <= 0:
+                    if self.done:
+                        continue  # report the ending rather than the timeout
+                    raise self.timeout_error(timeout, awaited)
+
+    async def nothing(self, timeout: float) -> bool:
+        """``True`` if the app sends nothing within ``timeout`` seconds (event-driven)."""
+        if self.violation is not None or self.exception is not None:
+            self.raise_failure()
+        if self.outbox:
+            return False
+        if self.state == NOT_STARTED:
+            self.start()
+        await self._checkpoint()  # at least one yield, so a ready app gets to run
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            if self.violation is not None or self.exception is not None:
+                self.raise_failure()
+            if self.outbox:
+                return False
+            remaining = deadline - time.monotonic()
+            if self.done or remaining <= 0:
+                return True
+            self._claim_test_signal()
+            await self._test_signal.wait(remaining)
+
+    async def join(self, timeout: float | None, awaited: str) -> None:
+        """Wait until the app has finished; raises its failure, or Timeout (no cancel)."""
+        if self.state == NOT_STARTED:
+            self.start()
+        if not await self._wait_done(timeout):
+            raise self.timeout_error(timeout, awaited)
+        self.raise_failure()
+
+    async def _wait_done(self, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.state == RUNNING:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            self._claim_test_signal()
+            await self._test_signal.wait(remaining)
+        return True
+
+    def _claim_test_signal(self) -> None:
+        if self._test_signal.waiting:
+            raise UsageError(
+                f"Two tasks are waiting on the same communicator ({describe_scope(self.scope)}) "
+                "at once. A communicator has one reader: await its calls one after the other, "
+                "or use one communicator per task."
+            )
+
+    async def _checkpoint(self) -> None:
+        if self.backend == "trio":
+            import trio
+
+            await trio.lowlevel.checkpoint()
+        else:
+            await asyncio.sleep(0)
+
+    # ------------------------------------------------------------------ reporting
+
+    def app_state_text(self) -> str:
+        """The app's state in words, for error messages."""
+        if self.state == RUNNING:
+            since = time.monotonic() - self.started_at
+            if self._app_signal is not None and self._app_signal.waiting:
+                pending = len(self.inbox)
+                return (
+                    f"The app is still running ({since:.2f}s since it started) and is blocked in "
+                    "receive(), waiting for the test to send it a message"
+                    + (f" ({pending} queued)" if pending else "")
+                    + "."
+                )
+            return (
+                f"The app is still running ({since:.2f}s since it started) and has not sent "
+                "anything yet; it is busy or waiting on something other than receive()."
+            )
+        if self.state == FINISHED:
+            return "The app has already returned, so nothing more can arrive."
+        if self.state == CANCELLED:
+            return "The app was cancelled, so nothing more can arrive."
+        if self.state == CRASHED:
+            return f"The app crashed with {type(self.exception).__name__}."
+        return "The app has not been started."
+
+    def timeout_error(self, timeout: float | None, awaited: str, ended: bool = False) -> Timeout:
+        where = describe_scope(self.scope)
+        if ended:
+            head = f"Expected {awaited} from the app ({where}), but the app ended without sending it."
+        else:
+            head = f"Timed out after {timeout:g}s waiting for {awaited} from the app ({where})."
+        text = f"{head}\n{self.app_state_text()}"
+        self.transcript.note(
+            f"(the test gave up waiting for {awaited})"
+            if not ended
+            else f"(the test expected {awaited})"
+        )
+        return Timeout(
+            text,
+            timeout=timeout,
+            awaited=awaited,
+            app_state=self.state,
+            transcript=self.transcript,
+            scope=self.scope,
+        )
+
+    def leak_warning(self, why: str) -> None:
+        warnings.warn(
+            f"asgitest cancelled the app of {describe_scope(self.scope)}: {why}",
+            LeakedAppWarning,
+            stacklevel=3,
+        )
+
+
+class _Cancelled(BaseException):
+    """Marks a cancelled app in ``_finish``."""
+
+
+_CANCELLED: Final = _Cancelled()
+
+
+def _version_tuple(text: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return (2, 0)
+
+
+def _as_coroutine(awaitable: Any, app: Any) -> Any:
+    if inspect.iscoroutine(awaitable):
+        return awaitable
+    if inspect.isawaitable(awaitable):
+
+        async def await_it() -> Any:
+            return await awaitable
+
+        return await_it()
+    name = getattr(app, "__qualname__", type(app).__name__)
+    raise InvalidApplication(
+        f"asgitest called the application {name}(scope, receive, send), and it returned "
+        f"{awaitable!r} instead of an awaitable. An ASGI application must be an async callable: "
+        f"write `async def {name}(scope, receive, send)`."
+    )
+
+
+def format_unexpected(expected: str, message: Message) -> str:
+    """``expected "X", got "Y"`` with the message itself."""
+    return f"expected {expected}, got {format_message(message)}"

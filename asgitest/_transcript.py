@@ -1,0 +1,213 @@
+"""The transcript: every message exchanged with the application, in order, with timestamps."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator
+from typing import Any, Final, Literal, NamedTuple
+
+from ._types import Message
+
+__all__ = [
+    "DEFAULT_MAX_PAYLOAD",
+    "DEFAULT_TRANSCRIPT_SIZE",
+    "FROM_APP",
+    "TO_APP",
+    "Direction",
+    "Summarized",
+    "Transcript",
+    "TranscriptEntry",
+    "format_message",
+]
+
+Direction = Literal["to_app", "from_app"]
+TO_APP: Final = "to_app"
+FROM_APP: Final = "from_app"
+_EVENT: Final = "event"
+
+DEFAULT_TRANSCRIPT_SIZE: Final = 1000
+"""How many messages a transcript keeps by default (the oldest are dropped first)."""
+
+DEFAULT_MAX_PAYLOAD: Final = 16 * 1024
+"""Payloads (``body``, ``bytes``, ``text``) longer than this are kept as a :class:`Summarized`."""
+
+_ERROR_LINES: Final = 20
+_PAYLOAD_KEYS: Final = ("body", "bytes", "text")
+_ARROWS: Final = {TO_APP: "test → app", FROM_APP: "app → test", _EVENT: "          "}
+
+
+class Summarized:
+    """Stands in the transcript for a payload too large to keep: its size and first bytes."""
+
+    __slots__ = ("head", "size")
+
+    def __init__(self, value: bytes | str, keep: int = 64) -> None:
+        self.size = len(value)
+        self.head = value[:keep]
+
+    def __repr__(self) -> str:
+        unit = "chars" if isinstance(self.head, str) else "bytes"
+        return f"<{self.size} {unit}: {self.head!r}...>"
+
+
+class TranscriptEntry(NamedTuple):
+    """One message in a transcript.
+
+    Attributes:
+        time: seconds since the transcript started.
+        direction: ``"to_app"`` (the test or the harness sent it to the app) or ``"from_app"``.
+        message: the message itself (the same dict object, not a copy; large payloads are
+            replaced by a :class:`Summarized` in a shallow copy).
+        index: the position of the message in the whole conversation, from 0, counting
+            messages the bounded transcript no longer keeps.
+    """
+
+    time: float
+    direction: Direction
+    message: Message
+    index: int
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    if len(text) > limit:
+        if isinstance(value, bytes | str):
+            text = f"{value[: limit - 20]!r}... ({len(value)} {'bytes' if isinstance(value, bytes) else 'chars'})"
+        else:
+            text = text[: limit - 3] + "..."
+    return text
+
+
+def format_message(message: Any) -> str:
+    """One readable line for a message: its type in double quotes, then the other keys."""
+    if not isinstance(message, dict):
+        return f"<not a dict: {_short(message)}>"
+    mtype = message.get("type")
+    head = f'"{mtype}"' if isinstance(mtype, str) else f"<type={_short(mtype)}>"
+    rest = " ".join(f"{key}={_short(value)}" for key, value in message.items() if key != "type")
+    return f"{head} {rest}" if rest else head
+
+
+class Transcript:
+    """Every message exchanged with one application instance, in order, with timestamps.
+
+    Bounded: it keeps the last ``maxlen`` messages (``total`` counts all of them), and payloads
+    longer than ``max_payload`` are summarized rather than kept. Printing it (``str()``) gives
+    one line per message, plus how the application ended.
+
+    Example:
+        ```python
+        print(communicator.transcript)
+        #   #0 +0.000s test → app  "websocket.connect"
+        #   #1 +0.001s app → test  "websocket.accept" subprotocol=None
+        ```
+    """
+
+    __slots__ = ("_entries", "_start", "max_payload", "maxlen", "outcome", "total")
+
+    def __init__(
+        self, maxlen: int | None = DEFAULT_TRANSCRIPT_SIZE, max_payload: int = DEFAULT_MAX_PAYLOAD
+    ) -> None:
+        self._entries: deque[tuple[float, str, Any, int]] = deque(maxlen=maxlen)
+        self._start = time.monotonic()
+        self.maxlen = maxlen
+        self.max_payload = max_payload
+        self.total = 0
+        self.outcome: str | None = None
+        """How the application ended, in words, once it has (``None`` while it runs)."""
+
+    def record(self, direction: str, message: Message) -> None:
+        """Add a message (hot path: no copy unless a payload is over ``max_payload``)."""
+        limit = self.max_payload
+        for key in _PAYLOAD_KEYS:
+            payload = message.get(key)
+            if payload is not None and len(payload) > limit:
+                message = {**message, key: Summarized(payload)}
+        self._entries.append((time.monotonic(), direction, message, self.total))
+        self.total += 1
+
+    def note(self, text: str) -> None:
+        """Add a line about the conversation that is not a message (e.g. a timeout)."""
+        self._entries.append((time.monotonic(), _EVENT, text, -1))
+
+    def __iter__(self) -> Iterator[TranscriptEntry]:
+        start = self._start
+        for when, direction, message, index in self._entries:
+            if direction != _EVENT:
+                yield TranscriptEntry(when - start, direction, message, index)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return sum(1 for entry in self._entries if entry[1] != _EVENT)
+
+    def __getitem__(self, position: int) -> TranscriptEntry:
+        return list(self)[position]
+
+    @property
+    def dropped(self) -> int:
+        """How many messages the bounded transcript no longer keeps."""
+        return self.total - len(self)
+
+    def messages(self, direction: Direction | None = None) -> list[Message]:
+        """The messages kept, oldest first; only one direction when ``direction`` is given."""
+        return [e.message for e in self if direction is None or e.direction == direction]
+
+    def sent_by_app(self) -> list[Message]:
+        """The messages the application sent."""
+        return self.messages(FROM_APP)
+
+    def received_by_app(self) -> list[Message]:
+        """The messages the test (or the harness, e.g. ``http.disconnect``) sent to the app."""
+        return self.messages(TO_APP)
+
+    def render(self, last: int | None = None, mark: int | None = None) -> str:
+        """The transcript as text, one line per message.
+
+        Args:
+            last: show only the last N lines.
+            mark: the ``index`` of a message to point at with ``>>``.
+        """
+        entries = list(self._entries)
+        skipped = 0
+        if last is not None and len(entries) > last:
+            skipped = len(entries) - last
+            entries = entries[skipped:]
+        lines = []
+        if self.dropped or skipped:
+            lines.append(f"  ... {self.dropped + skipped} earlier lines not shown")
+        for when, direction, message, index in entries:
+            stamp = f"+{when - self._start:.3f}s"
+            if direction == _EVENT:
+                lines.append(f"     {'':>4} {stamp} {message}")
+                continue
+            pointer = ">>" if mark is not None and index == mark else "  "
+            lines.append(
+                f"  {pointer} #{index:<3} {stamp} {_ARROWS[direction]}  {format_message(message)}"
+            )
+        if self.outcome is not None:
+            lines.append(f"     {'':>4} {'':>8} {self.outcome}")
+        if not lines:
+            lines.append("  (no messages yet)")
+        return "\n".join(lines)
+
+    def render_for_error(self) -> str:
+        """The recent part of the transcript, headed, for an exception note."""
+        count = self.total
+        shown = min(count, _ERROR_LINES)
+        title = (
+            f"Transcript ({count} message{'s' if count != 1 else ''}):"
+            if shown == count
+            else f"Transcript (last {shown} of {count} messages):"
+        )
+        return f"{title}\n{self.render(last=_ERROR_LINES)}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        last = next(
+            (m for _, d, m, _ in reversed(self._entries) if d != _EVENT and isinstance(m, dict)),
+            None,
+        )
+        tail = f', last "{last.get("type")}"' if last is not None else ""
+        return f"<{type(self).__name__} {self.total} messages{tail}>"

@@ -1,0 +1,246 @@
+"""WebsocketCommunicator: a WebSocket client for the application, channels-compatible."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
+from ._config import DEFAULT_TIMEOUT, StrictArg
+from ._errors import UnexpectedMessage, WebsocketClosed
+from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, websocket_scope
+from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
+
+__all__ = ["WebsocketCommunicator"]
+
+
+class WebsocketCommunicator(ApplicationCommunicator):
+    """A WebSocket client for the application: connect, send, receive, disconnect.
+
+    The same positional parameters, scope keys, return values and assertion texts as
+    ``channels.testing.WebsocketCommunicator``; the scope also carries what a real server
+    sends (``asgi`` with the spec version, ``scheme``, ``raw_path``, ``root_path``,
+    ``client``, ``server``, ``http_version``).
+
+    Args:
+        application: the ASGI application.
+        path: the path, with an optional query string.
+        headers: ``[(name, value), ...]`` as bytes, passed to the app untouched.
+        subprotocols: the subprotocols the client offers.
+        spec_version: the ASGI spec version; as in channels it is also put at the top level
+            of the scope when given. Default ``"2.4"`` (as uvicorn) in ``scope["asgi"]``.
+        timeout: the default of every wait, in seconds (``None``: wait forever).
+        strict: spec checking (``"error"``, ``"pedantic"``, ``"warn"``, ``"off"``).
+        scheme, root_path, client, server, http_version: scope values.
+        scope: extra scope keys, merged last (validated like the rest).
+
+    Attributes:
+        response_headers: the ``headers`` of the app's ``websocket.accept`` exactly as sent
+            (``None`` until accepted).
+        subprotocol: the subprotocol the app accepted with.
+        close_code: the code of the app's ``websocket.close`` once it closed, else ``None``.
+        close_reason: its reason (``""`` when none was given).
+
+    Example:
+        ```python
+        async with WebsocketCommunicator(app, "/ws/echo/") as communicator:
+            connected, _ = await communicator.connect()
+            await communicator.send_to(text_data="hello")
+            assert await communicator.receive_from() == "hello"
+        ```
+    """
+
+    def __init__(
+        self,
+        application: Any,
+        path: str,
+        headers: Any = None,
+        subprotocols: Any = None,
+        spec_version: str | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        strict: StrictArg = "error",
+        scheme: str = "ws",
+        root_path: str = "",
+        client: tuple[str, int] | None = DEFAULT_CLIENT,
+        server: tuple[str, int | None] | None = DEFAULT_SERVER,
+        http_version: str = "1.1",
+        scope: dict[str, Any] | None = None,
+        transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
+    ) -> None:
+        if not isinstance(path, str):
+            raise TypeError(f"Expected str, got {type(path)}")
+        self.response_headers: Any = None
+        self.subprotocol: str | None = None
+        self.close_code: int | None = None
+        self.close_reason: str = ""
+        super().__init__(
+            application,
+            websocket_scope(
+                path,
+                headers,
+                subprotocols,
+                spec_version,
+                scheme=scheme,
+                root_path=root_path,
+                client=client,
+                server=server,
+                http_version=http_version,
+                extra=scope,
+            ),
+            timeout=timeout,
+            strict=strict,
+            transcript_size=transcript_size,
+        )
+
+    async def connect(self, timeout: TimeoutArg = DEFAULT) -> tuple[bool, Any]:
+        """Open the connection: ``(True, subprotocol)`` if accepted, ``(False, code)`` if closed.
+
+        Raises:
+            Exception: the app's own exception, as soon as it is raised.
+            Timeout: the app neither accepted nor closed in time.
+            UnexpectedMessage: the app sent something else.
+        """
+        __tracebackhide__ = True
+        await self.send_input({"type": "websocket.connect"})
+        engine = self._engine
+        engine.awaiting = '"websocket.accept" or "websocket.close"'
+        try:
+            response = await self.receive_output(timeout)
+        finally:
+            engine.awaiting = None
+        kind = response.get("type")
+        if kind == "websocket.close":
+            self._record_close(response)
+            return (False, response.get("code", 1000))
+        if kind != "websocket.accept":
+            raise UnexpectedMessage(
+                f'Expected "websocket.accept" or "websocket.close" from the app, got '
+                f"{format_message(response)}.",
+                message=response,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        self.response_headers = response.get("headers", [])
+        self.subprotocol = response.get("subprotocol", None)
+        return (True, self.subprotocol)
+
+    def _record_close(self, message: Any) -> None:
+        self.close_code = message.get("code", 1000)
+        self.close_reason = message.get("reason") or ""
+
+    async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Send a text or a binary frame (exactly one of the two; empty frames are allowed)."""
+        if (text_data is None) == (bytes_data is None):
+            raise TypeError("You must supply exactly one of text_data or bytes_data")
+        if text_data is not None:
+            if not isinstance(text_data, str):
+                raise TypeError("The text_data argument must be a str")
+            await self.send_input({"type": "websocket.receive", "text": text_data})
+        else:
+            if not isinstance(bytes_data, bytes):
+                raise TypeError("The bytes_data argument must be bytes")
+            await self.send_input({"type": "websocket.receive", "bytes": bytes_data})
+
+    async def send_json_to(self, data: Any, **dumps_kwargs: Any) -> None:
+        """Send ``data`` as JSON in a text frame (``dumps_kwargs`` go to ``json.dumps``)."""
+        await self.send_to(text_data=json.dumps(data, **dumps_kwargs))
+
+    async def receive_from(self, timeout: TimeoutArg = DEFAULT) -> str | bytes:
+        """Receive one frame: ``str`` for a text frame, ``bytes`` for a binary one.
+
+        Raises:
+            WebsocketClosed: the app closed the connection instead (an ``AssertionError``
+                whose text is channels' "Expected type 'websocket.send', but was
+                'websocket.close'"; ``.code`` and ``.reason`` tell the rest).
+            Timeout: no frame arrived in time.
+        """
+        __tracebackhide__ = True
+        engine = self._engine
+        engine.awaiting = '"websocket.send"'
+        try:
+            response = await self.receive_output(timeout)
+        finally:
+            engine.awaiting = None
+        kind = response.get("type")
+        if kind != "websocket.send":
+            text = f"Expected type 'websocket.send', but was '{kind}'"
+            if kind == "websocket.close":
+                self._record_close(response)
+                raise WebsocketClosed(
+                    text,
+                    code=self.close_code or 1000,
+                    reason=self.close_reason,
+                    message=response,
+                    transcript=self.transcript,
+                    scope=self.scope,
+                )
+            raise UnexpectedMessage(
+                text, message=response, transcript=self.transcript, scope=self.scope
+            )
+        text_payload = response.get("text")
+        bytes_payload = response.get("bytes")
+        if (text_payload is None) == (bytes_payload is None):
+            raise UnexpectedMessage(
+                "The response needs exactly one of 'text' or 'bytes'",
+                message=response,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        if text_payload is not None:
+            if not isinstance(text_payload, str):
+                raise UnexpectedMessage(
+                    "Text frame payload is not str",
+                    message=response,
+                    transcript=self.transcript,
+                    scope=self.scope,
+                )
+            return text_payload
+        if not isinstance(bytes_payload, bytes):
+            raise UnexpectedMessage(
+                "Binary frame payload is not bytes",
+                message=response,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        return bytes_payload
+
+    async def receive_json_from(self, timeout: TimeoutArg = DEFAULT) -> Any:
+        """Receive one text frame and parse it as JSON."""
+        __tracebackhide__ = True
+        payload = await self.receive_from(timeout)
+        if not isinstance(payload, str):
+            raise UnexpectedMessage(
+                f"JSON data is not a text frame, it is {type(payload)}",
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        return json.loads(payload)
+
+    async def disconnect(
+        self, code: int = 1000, timeout: TimeoutArg = DEFAULT, *, reason: str | None = None
+    ) -> None:
+        """Close the connection from the client side and wait for the app to return.
+
+        Sends ``websocket.disconnect`` (with ``reason`` only when the spec version is 2.5 or
+        later), then waits. An app that does not return in time is cancelled, with a
+        :class:`~asgitest.LeakedAppWarning`; an app that crashed raises its exception.
+        """
+        __tracebackhide__ = True
+        message: dict[str, Any] = {"type": "websocket.disconnect", "code": code}
+        engine = self._engine
+        if reason is not None and engine.spec_version >= (2, 5):
+            message["reason"] = reason
+        await self.send_input(message)
+        engine.mark_disconnected(message)
+        from ._errors import Timeout
+
+        try:
+            await self.wait(timeout)
+        except Timeout:
+            await engine.cancel_and_wait()
+            engine.leak_warning(
+                "it did not return after websocket.disconnect "
+                f"(waited {self._timeout(timeout)}s); does it ignore the disconnect?"
+            )
+            engine.raise_failure()

@@ -1,0 +1,3 @@
+"""asgitest's pytest plugin (entry point ``pytest11``: ``asgitest``)."""
+
+from __future__ import annotations
