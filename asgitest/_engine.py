@@ -52,6 +52,9 @@ CANCELLED: Final = "cancelled"
 # is garbage collected prints "Task was destroyed but it is pending!".
 _running_tasks: set[asyncio.Task[Any]] = set()
 
+# How many times receive_nothing() yields, at most, for an app that still has work to do.
+_SETTLE_YIELDS: Final = 20
+
 _TRIO_NEEDS_ASYNC_WITH: Final = """\
 Under trio, asgitest runs the application inside a nursery, so a communicator must be entered \
 with `async with` before use:
@@ -385,6 +388,9 @@ class Engine:
                 return inbox.popleft()
             closed = self.input_closed
             if closed is not None:
+                # Yield first: an app that loops on receive() after the disconnect must not
+                # spin the event loop (and so must stay cancellable).
+                await self._checkpoint()
                 message = dict(closed)
                 self.transcript.record(TO_APP, message)
                 return message
@@ -520,7 +526,13 @@ class Engine:
             return False
         if self.state == NOT_STARTED:
             self.start()
-        await self._checkpoint()  # at least one yield, so a ready app gets to run
+        # Yield at least once, and while the app has input it has not taken yet (bounded), so
+        # that an app that is ready to answer gets to run even with timeout=0: trio, for one,
+        # may schedule the app after the test within one batch.
+        for _ in range(_SETTLE_YIELDS):
+            await self._checkpoint()
+            if self.outbox or not self._app_busy():
+                break
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             if self.violation is not None or self.exception is not None:
@@ -558,6 +570,13 @@ class Engine:
                 "at once. A communicator has one reader: await its calls one after the other, "
                 "or use one communicator per task."
             )
+
+    def _app_busy(self) -> bool:
+        """Whether the app could still act without new input (not parked in an idle receive)."""
+        if self.state != RUNNING:
+            return False
+        signal = self._app_signal
+        return not (signal is not None and signal.waiting and not self.inbox)
 
     async def _checkpoint(self) -> None:
         if self.backend == "trio":
