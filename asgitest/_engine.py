@@ -21,8 +21,8 @@ import sys
 import time
 import warnings
 from collections import deque
-from types import TracebackType
 from collections.abc import Awaitable, Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _django

@@ -7,7 +7,7 @@ The hierarchy::
     ├── ProtocolError                  also an AssertionError: the app broke the ASGI spec
     ├── UnexpectedMessage              also an AssertionError: a helper got another message type
     │   ├── WebsocketClosed            the app closed the WebSocket where a frame was expected
-    │   └── WebsocketRejected          the app refused the WebSocket handshake (close or denial response)
+    │   └── WebsocketRejected          the app refused the handshake (close or denial response)
     ├── ClientDisconnected             also an OSError: raised into the app's send() after a disconnect
     ├── LifespanFailed                 the app reported lifespan.*.failed
     │   ├── LifespanStartupFailed
