@@ -24,10 +24,12 @@ from ._errors import (
     UnexpectedMessage,
     UsageError,
     WebsocketClosed,
+    WebsocketRejected,
 )
 from ._headers import Headers
 from ._http import HttpCommunicator
-from ._response import Response
+from ._response import Informational, Push, Response
+from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
@@ -41,15 +43,20 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Headers",
     "HttpCommunicator",
+    "Informational",
     "InvalidApplication",
     "LeakedAppWarning",
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "parse_sse",
     "ProtocolError",
     "ProtocolWarning",
+    "Push",
     "Response",
+    "ServerSentEvent",
     "set_timeout_factor",
+    "StreamingResponse",
     "Summarized",
     "Timeout",
     "Transcript",
@@ -58,6 +65,7 @@ __all__ = [
     "UsageError",
     "WebsocketClosed",
     "WebsocketCommunicator",
+    "WebsocketRejected",
 ]
 
 # Public objects say `asgitest.X` in tracebacks and reprs, not `asgitest._errors.X`.
