@@ -118,11 +118,14 @@ class TestStream:
             await send({"type": "http.response.body", "body": b"first", "more_body": True})
             await anyio.sleep_forever()
 
-        communicator = HttpCommunicator(stalls, "GET", "/slow", timeout=0.05)
-        with pytest.raises(Timeout) as info:
+        async def read_all() -> None:
+            communicator = HttpCommunicator(stalls, "GET", "/slow", timeout=0.05)
             async with communicator.stream() as response:
                 async for _chunk in response.iter_bytes():
                     pass
+
+        with pytest.raises(Timeout) as info:
+            await read_all()
         assert '"http.response.body"' in str(info.value)
         assert "GET /slow" in str(info.value)
 
@@ -286,7 +289,8 @@ class TestExtensions:
                 "http.response.push",
             }
             await receive()
-            await send({"type": "http.response.early_hint", "links": [b"</style.css>; rel=preload"]})
+            links = [b"</style.css>; rel=preload"]
+            await send({"type": "http.response.early_hint", "links": links})
             await send(
                 {
                     "type": "http.response.start",
@@ -313,7 +317,12 @@ class TestExtensions:
         )
         async with communicator:
             response = await communicator.get_response()
-        assert response == {"status": 200, "headers": [(b"trailer", b"x-checksum")], "body": b"hello", "trailers": True}
+        assert response == {
+            "status": 200,
+            "headers": [(b"trailer", b"x-checksum")],
+            "body": b"hello",
+            "trailers": True,
+        }
         assert response.trailers["x-checksum"] == "abc"
         assert response.informational[0].status == 103
         assert response.informational[0].headers["link"] == "</style.css>; rel=preload"
