@@ -7,8 +7,10 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
+from ._client import Client
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
+from ._cookies import Cookie, CookieJar
 from ._errors import (
     AsgitestError,
     AsgitestWarning,
@@ -39,7 +41,10 @@ __all__ = [
     "ApplicationCommunicator",
     "AsgitestError",
     "AsgitestWarning",
+    "Client",
     "ClientDisconnected",
+    "Cookie",
+    "CookieJar",
     "DEFAULT_TIMEOUT",
     "Headers",
     "HttpCommunicator",
