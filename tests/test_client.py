@@ -70,7 +70,8 @@ async def site(scope: Any, receive: Any, send: Any) -> None:
             "server": list(scope["server"]),
             "scheme": scope["scheme"],
         }
-        await respond(send, 200, json.dumps(echo).encode(), [(b"content-type", b"application/json")])
+        json_type = [(b"content-type", b"application/json")]
+        await respond(send, 200, json.dumps(echo).encode(), json_type)
 
 
 async def test_every_method_and_default_headers() -> None:
@@ -101,7 +102,8 @@ async def test_login_cookie_then_authenticated_request() -> None:
     assert (await client.get("/me")).status == 401
     response = await client.post("/login", data={"user": "ada"})
     assert response.status == 303  # redirects are not followed by default
-    assert client.cookies is not None and client.cookies["session"] == "ada"
+    assert client.cookies is not None
+    assert client.cookies["session"] == "ada"
     assert (await client.get("/me")).json() == {"user": "ada"}
     await client.post("/logout")
     assert "session" not in client.cookies
@@ -170,7 +172,8 @@ async def test_stream_stores_cookies_from_the_start() -> None:
 
     client = Client(sets_cookie)
     async with client.stream("GET", "/") as response:
-        assert client.cookies is not None and client.cookies["seen"] == "1"
+        assert client.cookies is not None
+        assert client.cookies["seen"] == "1"
         assert await response.read() == b"ab"
 
 

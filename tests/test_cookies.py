@@ -13,7 +13,9 @@ def test_stores_and_sends_a_session_cookie() -> None:
     assert jar["sessionid"] == "abc"
     assert jar.header_for("testserver", "/anything", secure=False) == "sessionid=abc"
     cookie = next(iter(jar))
-    assert cookie.http_only and cookie.same_site == "Lax" and cookie.host_only
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+    assert cookie.host_only
 
 
 def test_default_path_is_the_request_directory() -> None:
