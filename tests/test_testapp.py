@@ -255,7 +255,8 @@ class TestManyConnections:
     async def test_two_websocket_clients_in_one_chat_room(self):
         async with TestApp(make_chat_app()) as app:
             async with app.websocket("/chat/") as alice, app.websocket("/chat/") as bob:
-                assert (await alice.connect())[0] and (await bob.connect())[0]
+                assert (await alice.connect())[0]
+                assert (await bob.connect())[0]
                 await alice.send_to(text_data="hi bob")
                 assert await bob.receive_from() == "hi bob"
                 assert await alice.receive_from() == "hi bob"
