@@ -68,7 +68,7 @@ async def test_startup_failure_carries_the_message():
 async def http_only_app(scope, receive, send):
     if scope["type"] != "http":  # what Django's handler does
         raise ValueError(f"cannot handle {scope['type']!r}")
-    ...
+    # ... serve the HTTP request
 
 
 async def test_app_without_lifespan():
