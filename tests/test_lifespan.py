@@ -196,6 +196,7 @@ class TestFailures:
         assert 'waiting for "lifespan.startup.complete"' in text
         assert "blocked in receive()" in text
         assert info.value.awaited == '"lifespan.startup.complete"'
+        assert any("lifespan=\"off\"" in note for note in info.value.__notes__)  # the hint
         assert lifespan._engine.state == "cancelled"  # cleaned up, no leak
 
     @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # manual use needs no nursery
@@ -259,7 +260,7 @@ class TestModes:
         assert isinstance(info.value.__cause__, ValueError)
 
     async def test_on_mode_rejects_an_app_that_returns_at_once(self):
-        with pytest.raises(LifespanStartupFailed, match="it returned before"):
+        with pytest.raises(LifespanStartupFailed, match="or sent anything, it returned"):
             async with LifespanCommunicator(returns_on_lifespan, lifespan="on"):
                 pytest.fail("the body must not run")
 

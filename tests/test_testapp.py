@@ -198,6 +198,27 @@ class TestLifespanState:
         assert "state" not in app.http("GET", "/").scope
         assert app.lifespan._engine.state == "finished"  # type: ignore[union-attr]
 
+    async def test_startup_again_after_shutdown_runs_a_new_lifespan(self):
+        app = TestApp(echo_scope_app)
+        async with app:
+            first = app.lifespan
+        async with app:
+            assert app.lifespan is not first
+            assert app.lifespan_running
+
+    async def test_app_without_lifespan_can_start_again_after_shutdown(self):
+        async def http_only(scope, receive, send):
+            if scope["type"] != "http":
+                raise ValueError("http only")
+
+        app = TestApp(http_only)
+        for _ in range(2):
+            async with app:
+                assert app.lifespan is not None
+                assert app.lifespan.supported is False
+                assert not app.lifespan_running
+                assert "state" not in app.http("GET", "/").scope
+
     async def test_lifespan_off_sends_no_lifespan(self):
         async with TestApp(echo_scope_app, lifespan="off") as app:
             assert app.lifespan is None
