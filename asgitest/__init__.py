@@ -30,8 +30,10 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._http import HttpCommunicator
+from ._lifespan import LifespanCommunicator
 from ._response import Informational, Push, Response
 from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
+from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
@@ -51,6 +53,7 @@ __all__ = [
     "Informational",
     "InvalidApplication",
     "LeakedAppWarning",
+    "LifespanCommunicator",
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
@@ -63,6 +66,7 @@ __all__ = [
     "set_timeout_factor",
     "StreamingResponse",
     "Summarized",
+    "TestApp",
     "Timeout",
     "Transcript",
     "TranscriptEntry",

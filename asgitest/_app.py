@@ -87,14 +87,12 @@ def _check(app: Any) -> ASGIApp:
     if getattr(app, "_asgi_single_callable", False):
         return cast(ASGIApp, app)
     target = app if (inspect.isfunction(app) or inspect.ismethod(app)) else None
-    is_async = target is not None and _is_async_callable(target)
     if target is None and _is_async_callable(app):
-        target, is_async = app, True
+        target = app
     call = getattr(type(app), "__call__", None) if target is None else None
     if target is None and call is not None and _is_async_callable(call):
-        # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-        target, is_async = app, True
-    if target is not None and is_async:
+        target = app  # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
+    if target is not None and (call is not None or _is_async_callable(target)):
         if _accepts(target, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "
