@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import urljoin, urlsplit
 
 from ._body import QueryArg
-from ._communicator import DEFAULT, TimeoutArg
-from ._config import DEFAULT_TIMEOUT, StrictArg
+from ._communicator import DEFAULT, TimeoutArg, _Default
+from ._config import StrictArg
 from ._cookies import CookieJar
 from ._errors import UsageError
 from ._http import HttpCommunicator
-from ._scopes import DEFAULT_CLIENT
 from ._websocket import WebsocketCommunicator
 
 if TYPE_CHECKING:
@@ -67,14 +66,16 @@ class Client:
     Args:
         app: the ASGI application, or a ``TestApp``.
         base_url: scheme, host and port of every relative URL (default
-            ``"http://testserver"``); the host goes into the ``host`` header and ``server``.
+            ``"http://testserver"``, or a TestApp's scheme and server); the host goes into
+            the ``host`` header and ``scope["server"]``.
         headers: headers sent with every request (a request's own headers replace them).
         cookies: ``True`` (a fresh jar), ``False`` (no cookie handling), a ``{name: value}``
             dict of initial cookies, or a :class:`~asgitest.CookieJar` to share.
         follow_redirects: follow 301/302/303/307/308 (default ``False``).
         max_redirects: give up after this many redirects.
         timeout: the default of every wait (``None`` waits forever).
-        strict, spec_version, extensions, client, root_path: passed to each communicator.
+        strict, spec_version, extensions, client, root_path: passed to each communicator;
+            when not given, the communicator's (or the TestApp's) defaults apply.
         scope: extra scope keys for every request.
 
     Example:
@@ -90,19 +91,21 @@ class Client:
         self,
         app: Any,
         *,
-        base_url: str = "http://testserver",
+        base_url: str | None = None,
         headers: HeadersArg = None,
         cookies: bool | Mapping[str, str] | CookieJar = True,
         follow_redirects: bool = False,
         max_redirects: int = 20,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        strict: StrictArg = "error",
+        timeout: TimeoutArg = DEFAULT,
+        strict: StrictArg | _Default = DEFAULT,
         spec_version: str | None = None,
         extensions: Mapping[str, Any] | None = None,
-        client: tuple[str, int] | None = DEFAULT_CLIENT,
-        root_path: str = "",
+        client: tuple[str, int] | None | _Default = DEFAULT,
+        root_path: str | None = None,
         scope: dict[str, Any] | None = None,
     ) -> None:
+        if base_url is None:
+            base_url = _base_url_of(app)
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(
@@ -114,12 +117,19 @@ class Client:
         self.headers = _header_pairs(headers)
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
-        self.timeout = timeout
-        self.strict = strict
-        self.spec_version = spec_version
+        # Options left unset are not passed on, so the communicator's own defaults (or a
+        # TestApp's) apply.
+        self._options: dict[str, Any] = {}
+        for name, value, unset in (
+            ("timeout", timeout, DEFAULT),
+            ("strict", strict, DEFAULT),
+            ("client", client, DEFAULT),
+            ("root_path", root_path, None),
+            ("spec_version", spec_version, None),
+        ):
+            if value is not unset:
+                self._options[name] = value
         self.extensions = extensions
-        self.client = client
-        self.root_path = root_path
         self.scope = scope
         self.cookies: CookieJar | None
         if cookies is True:
@@ -196,16 +206,9 @@ class Client:
         """The :class:`~asgitest.HttpCommunicator` for one request (not started), with the
         client's defaults, the ``host`` header and the jar's ``Cookie`` header."""
         _, scheme, host, port, path = self._target(url)
-        kwargs: dict[str, Any] = {
-            "timeout": self.timeout if timeout is DEFAULT else timeout,
-            "strict": self.strict,
-            "scheme": scheme,
-            "server": (host, port),
-            "client": self.client,
-            "root_path": self.root_path,
-        }
-        if self.spec_version is not None:
-            kwargs["spec_version"] = self.spec_version
+        kwargs: dict[str, Any] = {**self._options, "scheme": scheme, "server": (host, port)}
+        if timeout is not DEFAULT:
+            kwargs["timeout"] = timeout
         merged_extensions = {**(self.extensions or {}), **(extensions or {})}
         if merged_extensions:
             kwargs["extensions"] = merged_extensions
@@ -381,12 +384,10 @@ class Client:
         if not any(name == b"origin" for name, _ in own):
             own = [(b"origin", origin), *own]
         request_headers = self._request_headers(ws_scheme, host, port, target, own)
-        kwargs.setdefault("timeout", self.timeout)
-        kwargs.setdefault("strict", self.strict)
+        for name, value in self._options.items():
+            kwargs.setdefault(name, value)
         kwargs.setdefault("scheme", ws_scheme)
         kwargs.setdefault("server", (host, port))
-        kwargs.setdefault("client", self.client)
-        kwargs.setdefault("root_path", self.root_path)
         if self.scope:
             kwargs["scope"] = {**self.scope, **(kwargs.get("scope") or {})}
         if _is_test_app(self.app):
@@ -402,6 +403,19 @@ class Client:
         return WebsocketCommunicator(
             self.app, target, request_headers, subprotocols, **kwargs
         )
+
+
+def _base_url_of(app: Any) -> str:
+    """``http://testserver``, or the scheme and server of a TestApp."""
+    if not _is_test_app(app):
+        return "http://testserver"
+    scheme = getattr(app, "scheme", None) or "http"
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    server = getattr(app, "server", None) or ("testserver", None)
+    host, port = server[0], server[1]
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 def _without_body_headers(headers: HeadersArg) -> HeadersArg:

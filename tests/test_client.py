@@ -180,3 +180,40 @@ async def test_stream_stores_cookies_from_the_start() -> None:
 def test_base_url_must_be_absolute() -> None:
     with pytest.raises(ValueError, match="absolute http"):
         Client(site, base_url="/api")
+
+
+async def with_lifespan(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                scope["state"]["db"] = "connected"
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["type"] == "websocket":
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": scope["state"]["db"]})
+        await receive()
+        return
+    await read_body(receive)
+    body = json.dumps({"db": scope["state"]["db"], "server": list(scope["server"])}).encode()
+    await respond(send, 200, body, [(b"set-cookie", b"visit=1")])
+
+
+async def test_a_test_app_brings_lifespan_state_and_its_defaults() -> None:
+    from asgitest import TestApp
+
+    async with TestApp(with_lifespan, server=("api.local", 8000)) as app:
+        client = Client(app)
+        assert client.base_url == "http://api.local:8000"
+        response = await client.get("/")
+        assert response.json() == {"db": "connected", "server": ["api.local", 8000]}
+        assert client.cookies is not None
+        assert client.cookies["visit"] == "1"
+        async with client.websocket("/ws") as communicator:
+            await communicator.connect()
+            assert await communicator.receive_from() == "connected"
+            assert dict(communicator.scope["headers"])[b"cookie"] == b"visit=1"
