@@ -254,7 +254,7 @@ class WebsocketCommunicator(ApplicationCommunicator):
         self.denial_response = response
         if engine.input_closed is None:
             # The server sent the HTTP response and closed the connection (no close frame).
-            engine.mark_disconnected({"type": "websocket.disconnect", "code": 1006})
+            engine.disconnect_client({"type": "websocket.disconnect", "code": 1006})
         return response
 
     def _record_close(self, message: Any) -> None:
