@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from django_settings import configure  # tests/frameworks/django_settings.py
 from fastapi import FastAPI
@@ -104,7 +105,7 @@ class TestStarlette:
             async def body() -> Any:
                 for number in range(4):
                     yield f"{number}\n".encode()
-                    await anyio.sleep(0)
+                    await anyio.lowlevel.checkpoint()
 
             return StreamingResponse(body(), media_type="text/plain")
 
