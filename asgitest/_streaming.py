@@ -415,8 +415,10 @@ class StreamContext:
                     await communicator.disconnect()
                 else:
                     try:
-                        await communicator.disconnect()
+                        await communicator.disconnect(_body_error=exc)
                     except Exception as error:  # keep the test's own exception in front
+                        if error is exc:
+                            raise
                         exc.add_note(
                             f"asgitest: while disconnecting, the app failed with "
                             f"{type(error).__name__}: {error}"

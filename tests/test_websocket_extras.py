@@ -10,6 +10,7 @@ import pytest
 
 from asgitest import (
     ProtocolError,
+    ProtocolWarning,
     UnexpectedMessage,
     WebsocketClosed,
     WebsocketCommunicator,
@@ -162,6 +163,13 @@ class TestSubprotocols:
             with pytest.raises(ProtocolError, match="did not offer") as info:
                 await communicator.connect()
             assert info.value.rule_id == "R77"
+
+    async def test_subprotocol_not_offered_only_warns_when_strict_is_warn(self) -> None:
+        app = self.accepting("graphql-ws")
+        communicator = WebsocketCommunicator(app, "/", strict="warn")
+        async with communicator:
+            with pytest.warns(ProtocolWarning, match="did not offer"):
+                assert await communicator.connect() == (True, "graphql-ws")
 
     async def test_binary_and_text_frames(self) -> None:
         async def echo(scope: Any, receive: Any, send: Any) -> None:
