@@ -163,6 +163,7 @@ class HttpCommunicator(ApplicationCommunicator):
             built["query_string"] = merge_query(built["query_string"], encode_query(query))
         if extensions is not None:
             built["extensions"] = {name: dict(value or {}) for name, value in extensions.items()}
+        self._extensions: dict[str, Any] = built.get("extensions") or {}
         self._read_state = _START
         self._expect_trailers = False
         self._response: Response | None = None
@@ -214,9 +215,8 @@ class HttpCommunicator(ApplicationCommunicator):
 
     @property
     def extensions(self) -> dict[str, Any]:
-        """The extensions advertised in the scope."""
-        extensions: dict[str, Any] = self.scope.get("extensions") or {}
-        return extensions
+        """The extensions advertised in the scope (``scope["extensions"]``, or ``{}``)."""
+        return self._extensions
 
     async def get_response(self, timeout: TimeoutArg = DEFAULT) -> Response:
         """Send the request (once) and read the whole response.

@@ -132,7 +132,7 @@ def parse_sse(text: str | bytes) -> list[ServerSentEvent]:
     dropped, as a browser drops it)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    return _SSEParser().feed(text)
+    return _SSEParser().feed(text, final=True)
 
 
 class _ChunkIterator:
@@ -232,8 +232,10 @@ class _EventIterator:
                 chunk = await self._chunks.__anext__()
             except StopAsyncIteration:
                 self._done = True
-                # An unterminated last event is not dispatched (as in a browser).
-                self._parser.feed(self._decoder.decode(b"", final=True))
+                # A CR held back (it may have been half of a CRLF) ends its line now; an
+                # unterminated last event is still not dispatched (as in a browser).
+                tail = self._decoder.decode(b"", final=True)
+                self._pending.extend(self._parser.feed(tail, final=True))
                 continue
             self._pending.extend(self._parser.feed(self._decoder.decode(chunk)))
         return self._pending.pop(0)

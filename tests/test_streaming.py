@@ -163,6 +163,9 @@ class TestSSEParsing:
         ]
         assert events[1].json() == {"a": 1}
 
+    def test_bare_cr_at_the_very_end_ends_the_event(self) -> None:
+        assert parse_sse("data: a\r\r") == [ServerSentEvent(data="a")]
+
     def test_event_without_data_is_not_dispatched(self) -> None:
         assert parse_sse(b"event: ping\n\n") == []
 
@@ -369,3 +372,45 @@ class TestExtensions:
         async with communicator:
             response = await communicator.get_response()
         assert response.json() == {"ok": True}
+
+
+class TestSSEProperty:
+    """Splitting a stream anywhere never changes the events parsed from it."""
+
+    @staticmethod
+    def _split_events(text: str, cuts: list[int]) -> list[ServerSentEvent]:
+        from asgitest._streaming import _SSEParser
+
+        parser = _SSEParser()
+        events: list[ServerSentEvent] = []
+        last = 0
+        for cut in sorted(cuts):
+            events.extend(parser.feed(text[last:cut]))
+            last = cut
+        events.extend(parser.feed(text[last:]))
+        events.extend(parser.feed("", final=True))
+        return events
+
+    def test_chunking_is_invisible(self) -> None:
+        from hypothesis import given, settings, strategies as st
+
+        line = st.one_of(
+            st.builds(lambda v: f"data: {v}", st.text("ab: \u00e9", max_size=5)),
+            st.builds(lambda v: f"event: {v}", st.text("xy", max_size=3)),
+            st.builds(lambda v: f"id: {v}", st.text("12", max_size=2)),
+            st.just(": comment"),
+            st.just("retry: 10"),
+            st.just(""),
+        )
+        ending = st.sampled_from(["\n", "\r", "\r\n"])
+        stream = st.lists(st.tuples(line, ending), max_size=12).map(
+            lambda pairs: "".join(a + b for a, b in pairs)
+        )
+
+        @settings(max_examples=200, deadline=None)
+        @given(stream, st.lists(st.integers(0, 200), max_size=6))
+        def check(text: str, cuts: list[int]) -> None:
+            cuts = [c for c in cuts if c <= len(text)]
+            assert self._split_events(text, cuts) == parse_sse(text)
+
+        check()
