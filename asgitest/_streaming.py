@@ -57,7 +57,7 @@ class ServerSentEvent:
 class _SSEParser:
     """The event-stream interpretation of the HTML standard, fed text incrementally."""
 
-    __slots__ = ("_buffer", "_data", "_event", "_first", "_last_id", "_retry")
+    __slots__ = ("_buffer", "_data", "_event", "_first", "_last_id", "_retry", "_skip_lf")
 
     def __init__(self) -> None:
         self._buffer = ""
@@ -66,11 +66,17 @@ class _SSEParser:
         self._last_id: str | None = None
         self._retry: int | None = None
         self._first = True
+        self._skip_lf = False
 
     def feed(self, text: str, final: bool = False) -> list[ServerSentEvent]:
         if self._first and text:
             self._first = False
             if text.startswith("\ufeff"):
+                text = text[1:]
+        if self._skip_lf and text:
+            # The previous piece ended with CR: a LF right after it is the same line ending.
+            self._skip_lf = False
+            if text.startswith("\n"):
                 text = text[1:]
         buffer = self._buffer + text
         events: list[ServerSentEvent] = []
@@ -82,9 +88,12 @@ class _SSEParser:
             if cr == -1 and lf == -1:
                 break
             if cr != -1 and (lf == -1 or cr < lf):
-                if cr + 1 == length and not final:
-                    break  # a CR at the end may be the first half of CRLF
-                end, next_start = cr, cr + 2 if buffer.startswith("\n", cr + 1) else cr + 1
+                end = cr
+                if cr + 1 == length:
+                    next_start = length
+                    self._skip_lf = True  # a CR ends the line at once, as in a browser
+                else:
+                    next_start = cr + 2 if buffer[cr + 1] == "\n" else cr + 1
             else:
                 end, next_start = lf, lf + 1
             event = self._line(buffer[start:end])

@@ -163,6 +163,13 @@ class TestSSEParsing:
         ]
         assert events[1].json() == {"a": 1}
 
+    def test_cr_at_the_end_of_a_chunk_dispatches_at_once(self) -> None:
+        from asgitest._streaming import _SSEParser
+
+        parser = _SSEParser()
+        assert parser.feed("data: a\r\r") == [ServerSentEvent(data="a")]
+        assert parser.feed("\ndata: b\r\n\r\n") == [ServerSentEvent(data="b")]
+
     def test_bare_cr_at_the_very_end_ends_the_event(self) -> None:
         assert parse_sse("data: a\r\r") == [ServerSentEvent(data="a")]
 
