@@ -7,8 +7,10 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
+from ._client import Client
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
+from ._cookies import Cookie, CookieJar
 from ._errors import (
     AsgitestError,
     AsgitestWarning,
@@ -24,10 +26,14 @@ from ._errors import (
     UnexpectedMessage,
     UsageError,
     WebsocketClosed,
+    WebsocketRejected,
 )
 from ._headers import Headers
 from ._http import HttpCommunicator
-from ._response import Response
+from ._lifespan import LifespanCommunicator
+from ._response import Informational, Push, Response
+from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
+from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
@@ -37,20 +43,30 @@ __all__ = [
     "ApplicationCommunicator",
     "AsgitestError",
     "AsgitestWarning",
+    "Client",
     "ClientDisconnected",
+    "Cookie",
+    "CookieJar",
     "DEFAULT_TIMEOUT",
     "Headers",
     "HttpCommunicator",
+    "Informational",
     "InvalidApplication",
     "LeakedAppWarning",
+    "LifespanCommunicator",
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "parse_sse",
     "ProtocolError",
     "ProtocolWarning",
+    "Push",
     "Response",
+    "ServerSentEvent",
     "set_timeout_factor",
+    "StreamingResponse",
     "Summarized",
+    "TestApp",
     "Timeout",
     "Transcript",
     "TranscriptEntry",
@@ -58,6 +74,7 @@ __all__ = [
     "UsageError",
     "WebsocketClosed",
     "WebsocketCommunicator",
+    "WebsocketRejected",
 ]
 
 # Public objects say `asgitest.X` in tracebacks and reprs, not `asgitest._errors.X`.

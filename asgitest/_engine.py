@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections import deque
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -194,6 +195,7 @@ class Engine:
         "exception",
         "exception_reported",
         "expect_trailers",
+        "feeder",
         "inbox",
         "input_closed",
         "outbox",
@@ -230,6 +232,10 @@ class Engine:
         self.send_error = False
         self.response_complete = False
         self.expect_trailers = False
+        # An optional source of further input (e.g. the chunks of a streamed request body):
+        # awaited by the app's receive() when nothing is queued, so chunks are produced only
+        # as fast as the app reads them. Returns the next message, or None when exhausted.
+        self.feeder: Callable[[], Awaitable[Message | None]] | None = None
         self.cancelled_by_us = False
         self.awaiting: str | None = None
         self.started_at = 0.0
@@ -344,6 +350,15 @@ class Engine:
             # ClientDisconnected propagating out of the app is not the app's failure (R16).
             self.state = FINISHED
             self.transcript.outcome = "the app returned"
+        elif self.send_error and _caused_by_disconnect(exc):
+            # The app translated our ClientDisconnected into its own exception (Starlette's
+            # StreamingResponse raises ClientDisconnect from the OSError): its reaction to the
+            # disconnect, not a failure of the test.
+            self.state = FINISHED
+            self.transcript.outcome = (
+                f"the app raised {type(exc).__name__} after send() raised ClientDisconnected "
+                "(its reaction to the client disconnect; not reported as a failure)"
+            )
         else:
             self.state = CRASHED
             self.exception = exc
@@ -394,11 +409,22 @@ class Engine:
                 message = dict(closed)
                 self.transcript.record(TO_APP, message)
                 return message
+            feeder = self.feeder
+            if feeder is not None:
+                fed = await feeder()
+                if fed is None:
+                    self.feeder = None
+                elif self.input_closed is None:
+                    self.put(fed)
+                continue
             await self._app_signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
         if self.send_error:
+            self.transcript.note(
+                f"(send() of {message.get('type')!r} raised ClientDisconnected: the client is gone)"
+            )
             raise ClientDisconnected(
                 f"the client of {describe_scope(self.scope)} has disconnected; since ASGI "
                 "spec 2.4 send() raises an OSError then"
@@ -436,6 +462,10 @@ class Engine:
                 return
         elif kind == "http.response.trailers":
             if message.get("more_trailers", False):
+                return
+        elif kind == "http.response.zerocopysend":
+            # Behaves like a body message (extension R106).
+            if message.get("more_body", False) or self.expect_trailers:
                 return
         elif kind != "http.response.pathsend":
             return
@@ -646,6 +676,18 @@ class _Cancelled(BaseException):
 
 
 _CANCELLED: Final = _Cancelled()
+
+
+def _caused_by_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling (or from) a ClientDisconnected."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ClientDisconnected):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _version_tuple(text: Any) -> tuple[int, ...]:

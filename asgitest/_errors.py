@@ -6,7 +6,8 @@ The hierarchy::
     ├── Timeout                        also a builtin TimeoutError (== asyncio.TimeoutError)
     ├── ProtocolError                  also an AssertionError: the app broke the ASGI spec
     ├── UnexpectedMessage              also an AssertionError: a helper got another message type
-    │   └── WebsocketClosed            the app closed the WebSocket where a frame was expected
+    │   ├── WebsocketClosed            the app closed the WebSocket where a frame was expected
+    │   └── WebsocketRejected          the app refused the handshake (close or denial response)
     ├── ClientDisconnected             also an OSError: raised into the app's send() after a disconnect
     ├── LifespanFailed                 the app reported lifespan.*.failed
     │   ├── LifespanStartupFailed
@@ -48,6 +49,7 @@ __all__ = [
     "UnexpectedMessage",
     "UsageError",
     "WebsocketClosed",
+    "WebsocketRejected",
 ]
 
 
@@ -178,6 +180,40 @@ class WebsocketClosed(UnexpectedMessage):
         super().__init__(text, message=message, transcript=transcript, scope=scope)
         self.code = code
         self.reason = reason
+
+
+class WebsocketRejected(UnexpectedMessage):
+    """Raised when the application refused a WebSocket handshake the test expected to succeed.
+
+    Only raised on request (``connect(raise_on_reject=True)``); ``connect()`` otherwise returns
+    ``(False, code)`` as channels does. It inherits ``AssertionError`` through
+    :class:`UnexpectedMessage`, so pytest reports a failure.
+
+    Attributes:
+        status: the HTTP status the client would see: 403 for a close before accept, else the
+            status of the denial response.
+        code: the close code the app sent (``None`` for a denial response).
+        reason: the close reason (``""`` when none was given).
+        response: the denial response (a :class:`~asgitest.Response`), or ``None``.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        status: int = 403,
+        code: int | None = None,
+        reason: str = "",
+        response: Any = None,
+        message: Message | None = None,
+        transcript: Transcript | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        super().__init__(text, message=message, transcript=transcript, scope=scope)
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.response = response
 
 
 class ClientDisconnected(AsgitestError, OSError):

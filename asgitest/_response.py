@@ -1,13 +1,37 @@
-"""Response: channels' response dict, plus ``.status``, ``.headers``, ``.body``, ``.text``, ``.json()``."""
+"""Response: channels' response dict, with attributes for status, headers, body and extensions."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._headers import Headers
 
-__all__ = ["Response"]
+__all__ = ["Informational", "Push", "Response"]
+
+
+class Informational(NamedTuple):
+    """A 1xx response the app sent before the final one (``http.response.early_hint`` → 103).
+
+    Attributes:
+        status: the status code (103 for early hints).
+        headers: its headers (one ``link`` header per hinted link).
+    """
+
+    status: int
+    headers: Headers
+
+
+class Push(NamedTuple):
+    """An HTTP/2 server push the app requested (``http.response.push``).
+
+    Attributes:
+        path: the path of the pushed resource.
+        headers: the request headers of the pushed request.
+    """
+
+    path: str
+    headers: Headers
 
 
 class Response(dict[str, Any]):
@@ -59,6 +83,40 @@ class Response(dict[str, Any]):
     def json(self, **kwargs: Any) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.body, **kwargs)
+
+    # Extension results live in attributes, not keys, so the dict stays equal to what
+    # channels returns ({"status", "headers", "body"}).
+    _trailers: Headers | None = None
+    _informational: list[Informational] | None = None
+    _pushes: list[Push] | None = None
+    _history: list[Response] | None = None
+    debug: dict[str, Any] | None = None
+    """The ``info`` of an ``http.response.debug`` message, when that extension is advertised."""
+
+    @property
+    def trailers(self) -> Headers:
+        """The trailers (``http.response.trailers``; empty unless the extension is advertised)."""
+        return self._trailers if self._trailers is not None else Headers()
+
+    @property
+    def informational(self) -> list[Informational]:
+        """Informational (1xx) responses before this one: early hints, in order."""
+        return self._informational if self._informational is not None else []
+
+    @property
+    def pushes(self) -> list[Push]:
+        """Server pushes the app requested (``http.response.push``), in order."""
+        return self._pushes if self._pushes is not None else []
+
+    @property
+    def history(self) -> list[Response]:
+        """The redirect responses a :class:`~asgitest.Client` followed to get this one."""
+        return self._history if self._history is not None else []
+
+    @property
+    def is_redirect(self) -> bool:
+        """Whether this is a redirect with a ``Location`` header."""
+        return self.status in (301, 302, 303, 307, 308) and "location" in self.headers
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{self.get('status')}] {len(self.get('body', b''))} bytes>"

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import warnings
+from collections.abc import Mapping
+from typing import Any, Final
 
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, StrictArg
-from ._errors import UnexpectedMessage, WebsocketClosed
+from ._errors import (
+    ProtocolError,
+    ProtocolWarning,
+    UnexpectedMessage,
+    WebsocketClosed,
+    WebsocketRejected,
+)
+from ._headers import Headers
+from ._response import Response
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, websocket_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 __all__ = ["WebsocketCommunicator"]
+
+DENIAL: Final = "websocket.http.response"
 
 
 class WebsocketCommunicator(ApplicationCommunicator):
@@ -32,6 +44,9 @@ class WebsocketCommunicator(ApplicationCommunicator):
         timeout: the default of every wait, in seconds (``None``: wait forever).
         strict: spec checking (``"error"``, ``"pedantic"``, ``"warn"``, ``"off"``).
         scheme, root_path, client, server, http_version: scope values.
+        extensions: the extensions advertised in ``scope["extensions"]``; with
+            ``{"websocket.http.response": {}}`` the app may refuse the handshake with an HTTP
+            response (the denial response extension).
         scope: extra scope keys, merged last (validated like the rest).
 
     Attributes:
@@ -39,7 +54,9 @@ class WebsocketCommunicator(ApplicationCommunicator):
             (``None`` until accepted).
         subprotocol: the subprotocol the app accepted with.
         close_code: the code of the app's ``websocket.close`` once it closed, else ``None``.
-        close_reason: its reason (``""`` when none was given).
+        close_reason: its reason (``""`` when none was given; spec 2.3+).
+        denial_response: the HTTP response the app sent instead of accepting (a
+            :class:`~asgitest.Response`), with the denial response extension; else ``None``.
 
     Example:
         ```python
@@ -65,6 +82,7 @@ class WebsocketCommunicator(ApplicationCommunicator):
         client: tuple[str, int] | None = DEFAULT_CLIENT,
         server: tuple[str, int | None] | None = DEFAULT_SERVER,
         http_version: str = "1.1",
+        extensions: Mapping[str, Any] | None = None,
         scope: dict[str, Any] | None = None,
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
     ) -> None:
@@ -74,6 +92,12 @@ class WebsocketCommunicator(ApplicationCommunicator):
         self.subprotocol: str | None = None
         self.close_code: int | None = None
         self.close_reason: str = ""
+        self.denial_response: Response | None = None
+        if extensions is not None:
+            scope = {
+                "extensions": {name: dict(value or {}) for name, value in extensions.items()},
+                **(scope or {}),
+            }
         super().__init__(
             application,
             websocket_scope(
@@ -93,18 +117,36 @@ class WebsocketCommunicator(ApplicationCommunicator):
             transcript_size=transcript_size,
         )
 
-    async def connect(self, timeout: TimeoutArg = DEFAULT) -> tuple[bool, Any]:
-        """Open the connection: ``(True, subprotocol)`` if accepted, ``(False, code)`` if closed.
+    async def connect(
+        self, timeout: TimeoutArg = DEFAULT, *, raise_on_reject: bool = False
+    ) -> tuple[bool, Any]:
+        """Open the connection: ``(True, subprotocol)`` if accepted, ``(False, code)`` if not.
+
+        A close before accept gives ``(False, close_code)`` (a real server answers 403 and the
+        client never sees that code). With the denial response extension advertised, an HTTP
+        response instead of accept gives ``(False, status)`` and is kept as
+        :attr:`denial_response`.
+
+        Args:
+            timeout: seconds to wait for the app's answer.
+            raise_on_reject: raise :class:`~asgitest.WebsocketRejected` (with the status,
+                close code, reason and denial response) instead of returning ``False``.
 
         Raises:
             Exception: the app's own exception, as soon as it is raised.
             Timeout: the app neither accepted nor closed in time.
             UnexpectedMessage: the app sent something else.
+            ProtocolError: the app accepted a subprotocol the client did not offer (R77).
         """
         __tracebackhide__ = True
         await self.send_input({"type": "websocket.connect"})
         engine = self._engine
-        engine.awaiting = '"websocket.accept" or "websocket.close"'
+        denial = DENIAL in (self.scope.get("extensions") or {})
+        engine.awaiting = (
+            '"websocket.accept", "websocket.close" or "websocket.http.response.start"'
+            if denial
+            else '"websocket.accept" or "websocket.close"'
+        )
         try:
             response = await self.receive_output(timeout)
         finally:
@@ -112,18 +154,108 @@ class WebsocketCommunicator(ApplicationCommunicator):
         kind = response.get("type")
         if kind == "websocket.close":
             self._record_close(response)
+            if raise_on_reject:
+                raise WebsocketRejected(
+                    f"The app rejected the WebSocket handshake to {self.scope.get('path')!r} "
+                    f"by closing it before accepting (code {self.close_code}"
+                    + (f", reason {self.close_reason!r}" if self.close_reason else "")
+                    + "): a real server answers HTTP 403, and the client never sees the code.",
+                    status=403,
+                    code=self.close_code,
+                    reason=self.close_reason,
+                    message=response,
+                    transcript=self.transcript,
+                    scope=self.scope,
+                )
             return (False, response.get("code", 1000))
+        if kind == "websocket.http.response.start" and denial:
+            denied = await self._read_denial(response, timeout)
+            if raise_on_reject:
+                raise WebsocketRejected(
+                    f"The app denied the WebSocket handshake to {self.scope.get('path')!r} "
+                    f"with an HTTP {denied.status} response: {denied.body[:200]!r}.",
+                    status=denied.status,
+                    response=denied,
+                    message=response,
+                    transcript=self.transcript,
+                    scope=self.scope,
+                )
+            return (False, denied.status)
         if kind != "websocket.accept":
-            raise UnexpectedMessage(
+            text = (
                 f'Expected "websocket.accept" or "websocket.close" from the app, got '
-                f"{format_message(response)}.",
+                f"{format_message(response)}."
+            )
+            if kind == "websocket.http.response.start":
+                text += (
+                    " The app sent a denial response, which needs the extension advertised: "
+                    "WebsocketCommunicator(..., extensions={'websocket.http.response': {}})."
+                )
+            raise UnexpectedMessage(
+                text,
                 message=response,
                 transcript=self.transcript,
                 scope=self.scope,
             )
         self.response_headers = response.get("headers", [])
         self.subprotocol = response.get("subprotocol", None)
+        self._check_subprotocol(response)
         return (True, self.subprotocol)
+
+    def _check_subprotocol(self, message: Any) -> None:
+        __tracebackhide__ = True
+        chosen = self.subprotocol
+        offered = list(self.scope.get("subprotocols") or [])
+        if chosen is None or chosen in offered or self.strict == "off":
+            return
+        text = (
+            f"The app accepted the WebSocket with subprotocol {chosen!r}, which the client did "
+            f"not offer (offered: {offered!r}). A real client fails the connection (RFC 6455 "
+            "4.1; R77): accept with one of scope['subprotocols'] or with subprotocol=None."
+        )
+        if self.strict == "warn":
+            warnings.warn(ProtocolWarning(text, "R77"), stacklevel=3)
+            return
+        raise ProtocolError(
+            text,
+            rule_id="R77",
+            offending=message,
+            field="subprotocol",
+            transcript=self.transcript,
+            scope=self.scope,
+        )
+
+    async def _read_denial(self, start: Any, timeout: TimeoutArg) -> Response:
+        __tracebackhide__ = True
+        engine = self._engine
+        chunks: list[bytes] = []
+        engine.awaiting = '"websocket.http.response.body"'
+        try:
+            while True:
+                message = await self.receive_output(timeout)
+                if message.get("type") != "websocket.http.response.body":
+                    raise UnexpectedMessage(
+                        f'Expected "websocket.http.response.body" from the app, got '
+                        f"{format_message(message)}.",
+                        message=message,
+                        transcript=self.transcript,
+                        scope=self.scope,
+                    )
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        finally:
+            engine.awaiting = None
+        response = Response(
+            status=start.get("status"),
+            headers=Headers(start.get("headers") or []),
+            body=b"".join(chunks),
+        )
+        self.denial_response = response
+        if engine.input_closed is None:
+            # The server sent the HTTP response and closed the connection (no close frame).
+            engine.disconnect_client({"type": "websocket.disconnect", "code": 1006})
+        return response
 
     def _record_close(self, message: Any) -> None:
         self.close_code = message.get("code", 1000)
@@ -216,6 +348,64 @@ class WebsocketCommunicator(ApplicationCommunicator):
                 scope=self.scope,
             )
         return json.loads(payload)
+
+    async def receive_close(self, timeout: TimeoutArg = DEFAULT) -> tuple[int, str]:
+        """Wait for the app to close the connection; return ``(code, reason)``.
+
+        Returns at once if the close was already seen (by :meth:`connect` or
+        :meth:`receive_from`).
+
+        Raises:
+            UnexpectedMessage: the app sent a frame (or anything else) instead.
+            Timeout: the app did not close in time.
+        """
+        __tracebackhide__ = True
+        if self.close_code is not None:
+            return (self.close_code, self.close_reason)
+        engine = self._engine
+        engine.awaiting = '"websocket.close"'
+        try:
+            message = await self.receive_output(timeout)
+        finally:
+            engine.awaiting = None
+        if message.get("type") != "websocket.close":
+            raise UnexpectedMessage(
+                f'Expected "websocket.close" from the app, got {format_message(message)}.',
+                message=message,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        self._record_close(message)
+        return (self.close_code or 1000, self.close_reason)
+
+    async def assert_closed(
+        self,
+        code: int | None = None,
+        reason: str | None = None,
+        timeout: TimeoutArg = DEFAULT,
+    ) -> tuple[int, str]:
+        """Assert that the app closes the connection (with ``code`` and ``reason`` if given).
+
+        Returns:
+            ``(code, reason)`` of the close.
+
+        Raises:
+            UnexpectedMessage: (an ``AssertionError``) another code or reason, or a frame.
+        """
+        __tracebackhide__ = True
+        got_code, got_reason = await self.receive_close(timeout)
+        wrong = []
+        if code is not None and got_code != code:
+            wrong.append(f"code {code} expected, got {got_code}")
+        if reason is not None and got_reason != reason:
+            wrong.append(f"reason {reason!r} expected, got {got_reason!r}")
+        if wrong:
+            raise UnexpectedMessage(
+                f"The app closed the WebSocket, but {' and '.join(wrong)}.",
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        return (got_code, got_reason)
 
     async def disconnect(
         self, code: int = 1000, timeout: TimeoutArg = DEFAULT, *, reason: str | None = None
