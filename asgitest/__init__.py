@@ -7,6 +7,7 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
+from ._assertions import assert_messages
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
 from ._errors import (
@@ -18,6 +19,7 @@ from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
     LifespanStartupFailed,
+    MessageMismatch,
     ProtocolError,
     ProtocolWarning,
     Timeout,
@@ -27,6 +29,7 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._http import HttpCommunicator
+from ._patterns import ANY, Pattern
 from ._response import Response
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
@@ -34,9 +37,11 @@ from ._websocket import WebsocketCommunicator
 __version__ = "0.1.0"
 
 __all__ = [
+    "ANY",
     "ApplicationCommunicator",
     "AsgitestError",
     "AsgitestWarning",
+    "assert_messages",
     "ClientDisconnected",
     "DEFAULT_TIMEOUT",
     "Headers",
@@ -46,6 +51,8 @@ __all__ = [
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "MessageMismatch",
+    "Pattern",
     "ProtocolError",
     "ProtocolWarning",
     "Response",

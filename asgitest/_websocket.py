@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._assertions import WebsocketExpectMixin
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, StrictArg
 from ._errors import UnexpectedMessage, WebsocketClosed
@@ -14,7 +15,7 @@ from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 __all__ = ["WebsocketCommunicator"]
 
 
-class WebsocketCommunicator(ApplicationCommunicator):
+class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     """A WebSocket client for the application: connect, send, receive, disconnect.
 
     The same positional parameters, scope keys, return values and assertion texts as
