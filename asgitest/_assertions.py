@@ -436,7 +436,7 @@ def assert_messages(
             raise fail(
                 f"Expected {len(compiled)} messages{scope_words}, but there "
                 f"{'is' if len(entries) == 1 else 'are'} {len(entries)}: patterns[{missing}] "
-                f"and after match nothing ({option}).",
+                f"is the first with no message left to match ({option}).",
                 compiled[missing],
                 None,
                 None,
@@ -446,7 +446,8 @@ def assert_messages(
             message = extra.message
             raise MessageMismatch(
                 f"Expected {len(compiled)} messages{scope_words}, but there are {len(entries)}: "
-                f"message {_label(extra, known)} and after match no pattern ({option}).\n"
+                f"message {_label(extra, known)} is the first that no pattern is left to match "
+                f"({option}).\n"
                 f"  message {_label(extra, known)}: {show_message(message)}",
                 message=message,
                 index=extra.index,
@@ -470,9 +471,16 @@ def assert_messages(
                 closest = _closest(pattern, entries[cursor:])
                 problem = pattern.mismatch(closest.message) if closest is not None else None
                 none_left = "" if closest is not None else " (there are none)"
+                earlier = next((e for e in entries[:cursor] if pattern.matches(e.message)), None)
+                hint = (
+                    f" It matches the earlier message {_label(earlier, known)}: are the "
+                    "patterns out of order?"
+                    if earlier is not None
+                    else ""
+                )
                 raise fail(
                     f"No message{scope_words}{after} matches patterns[{position}]{none_left} "
-                    f"({option}).",
+                    f"({option}).{hint}",
                     pattern,
                     closest,
                     problem,

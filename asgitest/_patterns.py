@@ -281,7 +281,7 @@ def _check_headers(pattern: Mapping[Any, Any], pairs: Any, path: str) -> Mismatc
         if isinstance(expected, list):
             # One pattern per header of that name, in the order the app sent them.
             converted = [
-                _as_kind_of(expected[i], v) if i < len(expected) else v
+                _as_kind_of(expected[min(i, len(expected) - 1)], v) if expected else v
                 for i, v in enumerate(values)
             ]
             problem = _check_sequence(expected, converted, where)
