@@ -436,7 +436,7 @@ def assert_messages(
             raise fail(
                 f"Expected {len(compiled)} messages{scope_words}, but there "
                 f"{'is' if len(entries) == 1 else 'are'} {len(entries)}: patterns[{missing}] "
-                f"is the first with no message left to match ({option}).",
+                f"and later ones have none to match ({option}).",
                 compiled[missing],
                 None,
                 None,
@@ -446,8 +446,7 @@ def assert_messages(
             message = extra.message
             raise MessageMismatch(
                 f"Expected {len(compiled)} messages{scope_words}, but there are {len(entries)}: "
-                f"message {_label(extra, known)} is the first that no pattern is left to match "
-                f"({option}).\n"
+                f"{_label(extra, known)} and later ones are left over ({option}).\n"
                 f"  message {_label(extra, known)}: {show_message(message)}",
                 message=message,
                 index=extra.index,
@@ -496,9 +495,9 @@ def assert_messages(
         if taken:
             labels = ", ".join(_label(e, known) for e in taken)
             head = (
-                f"patterns[{position}] has no message of its own{scope_words}: the one"
-                f"{'s' if len(taken) > 1 else ''} it matches ({labels}) "
-                f"{'are' if len(taken) > 1 else 'is'} matched by other patterns ({option})."
+                f"patterns[{position}] matches only {labels}, which "
+                f"{'other patterns' if len(taken) > 1 else 'another pattern'} already matched "
+                f"({option})."
             )
             raise fail(head, pattern, None, None)
         closest = _closest(pattern, entries)

@@ -96,7 +96,9 @@ async def test_expect_returns_the_matching_message():
     async with HttpCommunicator(sse_app, "GET", "/events") as communicator:
         # The request is sent by the first expect(), as get_response() would.
         start = await communicator.expect(
-            Pattern("http.response.start", status=200, headers={"content-type": "text/event-stream"})
+            Pattern(
+                "http.response.start", status=200, headers={"content-type": "text/event-stream"}
+            )
         )
         assert start["status"] == 200
         body = await communicator.expect({"type": "http.response.body", "more_body": True})
@@ -121,7 +123,9 @@ async def test_expect_failure_text():
         with pytest.raises(MessageMismatch) as excinfo:
             await communicator.expect({"type": "http.response.body", "body": b"data: 7\n\n"})
     error = excinfo.value
-    assert full_text(error) == """\
+    assert (
+        full_text(error)
+        == """\
 Message #2 from the app (http GET /events) does not match the pattern.
   pattern: {"type": "http.response.body", "body": b"data: 7\\n\\n"}
   message: {"type": "http.response.body", "body": b"data: 0\\n\\n", "more_body": True}
@@ -133,10 +137,16 @@ Transcript (6 messages; >> marks #2):
      #3   +0.000s app → test  "http.response.body" body=b'data: 1\\n\\n' more_body=True
      #4   +0.000s app → test  "http.response.body" body=b'data: 2\\n\\n' more_body=True
      #5   +0.000s app → test  "http.response.body"
-                   the app returned"""
-    assert isinstance(error, AssertionError) and isinstance(error, UnexpectedMessage)
+                   the app returned"""  # noqa: E501
+    )
+    assert isinstance(error, AssertionError)
+    assert isinstance(error, UnexpectedMessage)
     assert error.index == 2
-    assert error.message == {"type": "http.response.body", "body": b"data: 0\n\n", "more_body": True}
+    assert error.message == {
+        "type": "http.response.body",
+        "body": b"data: 0\n\n",
+        "more_body": True,
+    }
     assert error.pattern == Pattern({"type": "http.response.body", "body": b"data: 7\n\n"})
     assert error.mismatch.path == '["body"]'
     assert error.transcript is communicator.transcript
@@ -186,7 +196,13 @@ async def test_app_that_ends_while_expecting_names_the_pattern():
 async def test_expect_sequence_streams_an_sse_response():
     async with HttpCommunicator(sse_app, "GET", "/events") as communicator:
         messages = await communicator.expect_sequence(SSE_EVENTS)
-    assert [m.get("body") for m in messages] == [None, b"data: 0\n\n", b"data: 1\n\n", b"data: 2\n\n", None]
+    assert [m.get("body") for m in messages] == [
+        None,
+        b"data: 0\n\n",
+        b"data: 1\n\n",
+        b"data: 2\n\n",
+        None,
+    ]
 
 
 async def test_expect_sequence_failure_names_the_pattern():
@@ -196,7 +212,9 @@ async def test_expect_sequence_failure_names_the_pattern():
         await communicator.wait()  # the app has sent everything: the transcript is complete
         with pytest.raises(MessageMismatch) as excinfo:
             await communicator.expect_sequence(events)
-    assert full_text(excinfo.value) == """\
+    assert (
+        full_text(excinfo.value)
+        == """\
 Message #3 from the app (http GET /events) does not match patterns[2] (3 of 3).
   pattern: {"type": "http.response.body", "body": re.compile(b"data: [2-9]")}
   message: {"type": "http.response.body", "body": b"data: 1\\n\\n", "more_body": True}
@@ -208,7 +226,8 @@ Transcript (6 messages; >> marks #3):
   >> #3   +0.000s app → test  "http.response.body" body=b'data: 1\\n\\n' more_body=True
      #4   +0.000s app → test  "http.response.body" body=b'data: 2\\n\\n' more_body=True
      #5   +0.000s app → test  "http.response.body"
-                   the app returned"""
+                   the app returned"""  # noqa: E501
+    )
 
 
 async def test_expect_sequence_wants_a_list():
@@ -270,11 +289,14 @@ async def test_expect_text_failure_on_a_binary_frame():
         with pytest.raises(MessageMismatch) as excinfo:
             await communicator.expect_text("echo: hi")
         await communicator.disconnect()
-    assert str(excinfo.value) == """\
+    assert (
+        str(excinfo.value)
+        == """\
 Message #3 from the app (websocket /chat/) does not match the pattern.
   pattern: {"type": "websocket.send", "text": "echo: hi"}
   message: {"type": "websocket.send", "bytes": b"\\x00"}
   at ["text"]: expected "echo: hi", got None (the key is absent; None is its ASGI default)"""
+    )
 
 
 async def test_expect_json_failure_shows_the_path_inside_the_json():
@@ -284,7 +306,9 @@ async def test_expect_json_failure_shows_the_path_inside_the_json():
         with pytest.raises(MessageMismatch) as excinfo:
             await communicator.expect_json({"event": "joined", "user": "alice"})
         await communicator.disconnect()
-    assert full_text(excinfo.value) == """\
+    assert (
+        full_text(excinfo.value)
+        == """\
 Message #3 from the app (websocket /chat/) does not match the pattern.
   pattern: {"type": "websocket.send", "text": JSON matching {"event": "joined", "user": "alice"}}
   message: {"type": "websocket.send", "text": '{"event": "joined", "user": "bob", "online": 1}'}
@@ -293,7 +317,8 @@ Transcript (4 messages; >> marks #3):
      #0   +0.000s test → app  "websocket.connect"
      #1   +0.000s app → test  "websocket.accept"
      #2   +0.000s test → app  "websocket.receive" text='{"op": "join", "user": "bob"}'
-  >> #3   +0.000s app → test  "websocket.send" text='{"event": "joined", "user": "bob", "online": 1}'"""
+  >> #3   +0.000s app → test  "websocket.send" text='{"event": "joined", "user": "bob", "online": 1}'"""  # noqa: E501
+    )
 
 
 async def test_expect_json_on_text_that_is_not_json():
@@ -304,7 +329,8 @@ async def test_expect_json_on_text_that_is_not_json():
             await communicator.expect_json()
         await communicator.disconnect()
     assert str(excinfo.value).splitlines()[-1] == (
-        '  at ["text"]: expected JSON text, got "echo: hi" (Expecting value: line 1 column 1 (char 0))'
+        '  at ["text"]: expected JSON text, got "echo: hi" '
+        "(Expecting value: line 1 column 1 (char 0))"
     )
 
 
@@ -355,7 +381,8 @@ CHAT = [
 async def test_assert_messages_exact_both_directions():
     communicator = await chat_session()
     matched = assert_messages(communicator.transcript, CHAT)
-    assert len(matched) == 8 and matched[3] == {"type": "websocket.send", "text": "echo: hello"}
+    assert len(matched) == 8
+    assert matched[3] == {"type": "websocket.send", "text": "echo: hello"}
     assert_messages(communicator, CHAT)  # the communicator itself is accepted too
 
 
@@ -364,7 +391,9 @@ async def test_assert_messages_exact_failure_text():
     patterns = [*CHAT[:3], {"type": "websocket.send", "text": "echo: HELLO"}, *CHAT[4:]]
     with pytest.raises(MessageMismatch) as excinfo:
         assert_messages(communicator.transcript, patterns)
-    assert full_text(excinfo.value) == """\
+    assert (
+        full_text(excinfo.value)
+        == """\
 Message #3 (app → test) does not match patterns[3] (mode="exact").
   pattern: {"type": "websocket.send", "text": "echo: HELLO"}
   message #3 (app → test): {"type": "websocket.send", "text": "echo: hello"}
@@ -378,7 +407,8 @@ Transcript (8 messages; >> marks #3):
      #5   +0.000s app → test  "websocket.send" text='{"event": "joined", "user": "bob", "online": 1}'
      #6   +0.000s test → app  "websocket.receive" text='/quit'
      #7   +0.000s app → test  "websocket.close" code=4000 reason='bye'
-                   the app returned"""
+                   the app returned"""  # noqa: E501
+    )
 
 
 async def test_assert_messages_exact_too_few_messages():
@@ -386,9 +416,12 @@ async def test_assert_messages_exact_too_few_messages():
     with pytest.raises(MessageMismatch) as excinfo:
         assert_messages(communicator.transcript, [*CHAT, "websocket.disconnect"])
     text = full_text(excinfo.value)
-    assert text.split("\nTranscript")[0] == """\
-Expected 9 messages, but there are 8: patterns[8] is the first with no message left to match (mode="exact").
+    assert (
+        text.split("\nTranscript")[0]
+        == """\
+Expected 9 messages, but there are 8: patterns[8] and later ones have none to match (mode="exact").
   pattern: {"type": "websocket.disconnect"}"""
+    )
     assert "Transcript (8 messages):" in text  # nothing to mark: the whole tail is shown
 
 
@@ -397,9 +430,12 @@ async def test_assert_messages_exact_too_many_messages():
     with pytest.raises(MessageMismatch) as excinfo:
         assert_messages(communicator.transcript, CHAT[:6])
     text = full_text(excinfo.value)
-    assert text.split("\nTranscript")[0] == """\
-Expected 6 messages, but there are 8: message #6 (test → app) is the first that no pattern is left to match (mode="exact").
+    assert (
+        text.split("\nTranscript")[0]
+        == """\
+Expected 6 messages, but there are 8: #6 (test → app) and later ones are left over (mode="exact").
   message #6 (test → app): {"type": "websocket.receive", "text": "/quit"}"""
+    )
     assert "\n  >> #6   +0.000s test → app  \"websocket.receive\" text='/quit'\n" in text
 
 
@@ -446,7 +482,9 @@ async def test_assert_messages_in_order_failure_shows_the_closest_message():
             mode="in_order",
             direction="from_app",
         )
-    assert full_text(excinfo.value) == """\
+    assert (
+        full_text(excinfo.value)
+        == """\
 No message from the app after #1 (app → test) matches patterns[1] (mode="in_order", direction="from_app").
   pattern: {"type": "websocket.send", "text": "echo: bye"}
   closest #3 (app → test): {"type": "websocket.send", "text": "echo: hello"}
@@ -460,7 +498,8 @@ Transcript (8 messages; >> marks #3):
      #5   +0.000s app → test  "websocket.send" text='{"event": "joined", "user": "bob", "online": 1}'
      #6   +0.000s test → app  "websocket.receive" text='/quit'
      #7   +0.000s app → test  "websocket.close" code=4000 reason='bye'
-                   the app returned"""
+                   the app returned"""  # noqa: E501
+    )
 
 
 async def test_assert_messages_in_order_notices_patterns_out_of_order():
@@ -499,11 +538,14 @@ async def test_assert_messages_any_order_failure():
             mode="any_order",
             direction="from_app",
         )
-    assert str(excinfo.value) == """\
+    assert (
+        str(excinfo.value)
+        == """\
 No message from the app matches patterns[1] (1 of 2 patterns matched; mode="any_order", direction="from_app").
   pattern: {"type": "websocket.send", "text": "echo: bye"}
   closest #3 (app → test): {"type": "websocket.send", "text": "echo: hello"}
-  at ["text"]: expected "echo: bye", got "echo: hello\""""
+  at ["text"]: expected "echo: bye", got "echo: hello\""""  # noqa: E501
+    )
 
 
 async def test_assert_messages_any_order_one_message_per_pattern():
@@ -512,9 +554,12 @@ async def test_assert_messages_any_order_one_message_per_pattern():
         assert_messages(
             communicator.transcript, ["websocket.close", "websocket.close"], mode="any_order"
         )
-    assert str(excinfo.value) == """\
-patterns[1] has no message of its own: the one it matches (#7 (app → test)) is matched by other patterns (mode="any_order").
+    assert (
+        str(excinfo.value)
+        == """\
+patterns[1] matches only #7 (app → test), which another pattern already matched (mode="any_order").
   pattern: {"type": "websocket.close"}"""
+    )
 
 
 async def test_assert_messages_on_an_sse_stream():
@@ -533,17 +578,22 @@ def test_assert_messages_on_a_plain_list():
     assert assert_messages(messages, ["a", "b"]) == messages
     with pytest.raises(MessageMismatch) as excinfo:
         assert_messages(messages, ["a", "c"])
-    assert str(excinfo.value) == """\
+    assert (
+        str(excinfo.value)
+        == """\
 Message #1 does not match patterns[1] (mode="exact").
   pattern: {"type": "c"}
   message #1: {"type": "b"}
   at ["type"]: expected "c", got "b\""""
+    )
     assert not getattr(excinfo.value, "__notes__", None)
 
 
 def test_assert_messages_rejects_bad_arguments():
     messages = [{"type": "a"}]
-    with pytest.raises(ValueError, match=r"mode='strict'; valid modes: 'exact', 'in_order', 'any_order'"):
+    with pytest.raises(
+        ValueError, match=r"mode='strict'; valid modes: 'exact', 'in_order', 'any_order'"
+    ):
         assert_messages(messages, ["a"], mode="strict")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"direction='app'; valid directions"):
         assert_messages(messages, ["a"], direction="app")  # type: ignore[arg-type]
