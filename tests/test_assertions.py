@@ -630,3 +630,27 @@ async def test_helpers_hide_their_frames():
         assert frames, "the error should come from asgitest's helpers"
         for frame in frames:
             assert frame.f_locals.get("__tracebackhide__") is True, frame.code.name
+
+
+# ---------------------------------------------------------------------- long conversations
+
+
+async def test_long_transcript_is_shown_around_the_marked_message():
+    async with WebsocketCommunicator(chat_app, "/chat/") as communicator:
+        await communicator.connect()
+        for n in range(30):
+            await communicator.send_to(text_data=str(n))
+            await communicator.expect_text(f"echo: {n}")
+    patterns = ["websocket.connect", "websocket.accept"]
+    for n in range(30):
+        patterns += [{"type": "websocket.receive", "text": str(n)}, "websocket.send"]
+    patterns[30] = {"type": "websocket.receive", "text": "wrong"}
+    with pytest.raises(MessageMismatch) as excinfo:
+        assert_messages(communicator, [*patterns, "websocket.disconnect"])
+    note = full_text(excinfo.value).split("\nTranscript", 1)[1]
+    lines = note.splitlines()
+    assert lines[0] == " (63 messages; >> marks #30):"
+    assert lines[1] == "  ... 16 earlier lines not shown"
+    assert lines[16] == "  >> #30  +0.000s test → app  \"websocket.receive\" text='14'"
+    assert lines[-1] == "  ... 28 later lines not shown"
+    assert len(lines) == 1 + 1 + 20 + 1
