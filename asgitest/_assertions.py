@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from ._engine import describe_scope
 from ._errors import MessageMismatch, UsageError
 from ._patterns import ANY, JsonText, Mismatch, Pattern, show, show_message
 from ._transcript import FROM_APP, TO_APP, Transcript, TranscriptEntry
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExpectMixin",
+    "Mode",
     "WebsocketExpectMixin",
     "assert_messages",
     "assertrepr_compare",
@@ -145,7 +147,7 @@ class ExpectMixin:
     ) -> MessageMismatch:
         index = _find_entry(self.transcript, message)
         number = f"#{index} " if index is not None else ""
-        where = self._engine_where()
+        where = describe_scope(self.scope)
         text = f"Message {number}from the app ({where}) does not match {which}.\n" + _details(
             pattern, message, problem, "message"
         )
@@ -158,11 +160,6 @@ class ExpectMixin:
             transcript=self.transcript,
             scope=self.scope,
         )
-
-    def _engine_where(self) -> str:
-        from ._engine import describe_scope
-
-        return describe_scope(self.scope)
 
     async def expect(self, pattern: Any, timeout: Any = _DEFAULT) -> Message:
         """Receive the next message the application sent and assert that it matches ``pattern``.

@@ -27,10 +27,12 @@ from ._transcript import Summarized
 
 __all__ = [
     "ANY",
+    "JsonText",
     "Mismatch",
     "Pattern",
     "find_mismatch",
     "show",
+    "show_message",
 ]
 
 _STRING_LIMIT: Final = 80
@@ -350,6 +352,15 @@ def _check_sequence(pattern: list[Any] | tuple[Any, ...], value: Any, path: str)
 def _check(pattern: Any, value: Any, path: str) -> Mismatch | None:
     if pattern is ANY:
         return None
+    if isinstance(value, Summarized):
+        return Mismatch(
+            path,
+            f"expected {_describe(pattern)}, but the transcript kept only a summary of this "
+            f"payload, {value!r}, as it is larger than its max_payload. Check it with expect() "
+            "as it arrives, or match it with ANY here.",
+            pattern,
+            value,
+        )
     if isinstance(pattern, Pattern):
         return _check(pattern.spec, value, path)
     if isinstance(pattern, _Matcher):

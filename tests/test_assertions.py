@@ -641,7 +641,7 @@ async def test_long_transcript_is_shown_around_the_marked_message():
         for n in range(30):
             await communicator.send_to(text_data=str(n))
             await communicator.expect_text(f"echo: {n}")
-    patterns = ["websocket.connect", "websocket.accept"]
+    patterns: list[object] = ["websocket.connect", "websocket.accept"]
     for n in range(30):
         patterns += [{"type": "websocket.receive", "text": str(n)}, "websocket.send"]
     patterns[30] = {"type": "websocket.receive", "text": "wrong"}
@@ -654,3 +654,23 @@ async def test_long_transcript_is_shown_around_the_marked_message():
     assert lines[16] == "  >> #30  +0.000s test → app  \"websocket.receive\" text='14'"
     assert lines[-1] == "  ... 28 later lines not shown"
     assert len(lines) == 1 + 1 + 20 + 1
+
+
+async def test_payload_the_transcript_summarized_says_so():
+    async def big(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"x" * 20_000})
+
+    async with HttpCommunicator(big, "GET", "/big") as communicator:
+        message = await communicator.expect_sequence(["http.response.start", "http.response.body"])
+    assert message[1]["body"] == b"x" * 20_000  # expect() sees the real message
+    assert_messages(communicator, ["http.request", "http.response.start", {"body": ANY}])
+    with pytest.raises(MessageMismatch) as excinfo:
+        assert_messages(communicator, ["http.request", "http.response.start", {"body": bytes}])
+    assert str(excinfo.value).splitlines()[-1] == (
+        '  at ["body"]: expected an instance of bytes, but the transcript kept only a summary of '
+        "this payload, <20000 bytes: b'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        "xxxxx'...>, as it is larger than its max_payload. Check it with expect() as it "
+        "arrives, or match it with ANY here."
+    )

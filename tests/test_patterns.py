@@ -319,7 +319,9 @@ def test_assertrepr_compare_explains_a_failed_pattern_comparison():
         f"message: {shown_message}",
     ]
     # Written the other way round, the summary keeps the order of the source.
-    assert assertrepr_compare("==", pattern, message)[0].startswith('Pattern("http.response.start"')
+    reversed_lines = assertrepr_compare("==", pattern, message)
+    assert reversed_lines is not None
+    assert reversed_lines[0].startswith('Pattern("http.response.start"')
 
 
 def test_assertrepr_compare_leaves_other_comparisons_to_pytest():
