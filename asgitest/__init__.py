@@ -7,6 +7,7 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
+from ._assertions import assert_messages
 from ._client import Client
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
@@ -20,6 +21,7 @@ from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
     LifespanStartupFailed,
+    MessageMismatch,
     ProtocolError,
     ProtocolWarning,
     Timeout,
@@ -31,6 +33,7 @@ from ._errors import (
 from ._headers import Headers
 from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator
+from ._patterns import ANY, Pattern
 from ._response import Informational, Push, Response
 from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
 from ._testapp import TestApp
@@ -40,9 +43,11 @@ from ._websocket import WebsocketCommunicator
 __version__ = "0.1.0"
 
 __all__ = [
+    "ANY",
     "ApplicationCommunicator",
     "AsgitestError",
     "AsgitestWarning",
+    "assert_messages",
     "Client",
     "ClientDisconnected",
     "Cookie",
@@ -57,7 +62,9 @@ __all__ = [
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "MessageMismatch",
     "parse_sse",
+    "Pattern",
     "ProtocolError",
     "ProtocolWarning",
     "Push",

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._app import resolve_application
+from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
 from ._errors import UsageError
@@ -40,7 +41,7 @@ DEFAULT: Final = _Default()
 TimeoutArg = float | None | _Default
 
 
-class ApplicationCommunicator:
+class ApplicationCommunicator(ExpectMixin):
     """Runs one ASGI application instance and lets the test talk to it, message by message.
 
     The same public surface as ``asgiref.testing.ApplicationCommunicator`` (``send_input``,

@@ -7,7 +7,8 @@ The hierarchy::
     ├── ProtocolError                  also an AssertionError: the app broke the ASGI spec
     ├── UnexpectedMessage              also an AssertionError: a helper got another message type
     │   ├── WebsocketClosed            the app closed the WebSocket where a frame was expected
-    │   └── WebsocketRejected          the app refused the handshake (close or denial response)
+    │   ├── WebsocketRejected          the app refused the handshake (close or denial response)
+    │   └── MessageMismatch            a message did not match the pattern the test expected
     ├── ClientDisconnected             also an OSError: raised into the app's send() after a disconnect
     ├── LifespanFailed                 the app reported lifespan.*.failed
     │   ├── LifespanStartupFailed
@@ -43,6 +44,7 @@ __all__ = [
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "MessageMismatch",
     "ProtocolError",
     "ProtocolWarning",
     "Timeout",
@@ -214,6 +216,46 @@ class WebsocketRejected(UnexpectedMessage):
         self.code = code
         self.reason = reason
         self.response = response
+
+
+class MessageMismatch(UnexpectedMessage):
+    """Raised when a message does not match the pattern the test expected.
+
+    Raised by ``expect()``, ``expect_sequence()``, the WebSocket ``expect_*()`` helpers and
+    :func:`~asgitest.assert_messages`. It is an ``AssertionError`` (through
+    :class:`UnexpectedMessage`), so pytest reports a test failure. ``str()`` of it shows the
+    pattern, the message and the first difference; the transcript, with the message
+    concerned marked ``>>``, is attached as a note.
+
+    Attributes:
+        pattern: the :class:`~asgitest.Pattern` that was not matched.
+        message: the message compared with it (``None`` when there was none left).
+        mismatch: the first difference (``.path``, ``.text``, ``.expected``, ``.actual``),
+            or ``None`` when the failure is about how many messages there are.
+        index: the transcript index of the message concerned, if there is one.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        pattern: Any = None,
+        message: Message | None = None,
+        mismatch: Any = None,
+        index: int | None = None,
+        transcript: Transcript | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        # The transcript note is rendered here (marked at ``index``), not by the base class.
+        super().__init__(text, message=message, scope=scope)
+        self.transcript = transcript
+        self.pattern = pattern
+        self.mismatch = mismatch
+        self.index = index
+        if transcript is not None:
+            from ._assertions import render_marked
+
+            self.add_note(render_marked(transcript, index))
 
 
 class ClientDisconnected(AsgitestError, OSError):

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._assertions import WebsocketExpectMixin
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, StrictArg
 from ._errors import (
@@ -26,7 +27,7 @@ __all__ = ["WebsocketCommunicator"]
 DENIAL: Final = "websocket.http.response"
 
 
-class WebsocketCommunicator(ApplicationCommunicator):
+class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     """A WebSocket client for the application: connect, send, receive, disconnect.
 
     The same positional parameters, scope keys, return values and assertion texts as
