@@ -94,12 +94,3 @@ for _name in __all__:
             pass
 del _name, _obj
 
-
-def __getattr__(name: str) -> object:
-    # ChannelsLiveServerTestCase needs a real server; import it only when asked for, so that
-    # `import asgitest` never needs daphne (channels #1942).
-    if name == "ChannelsLiveServerTestCase":
-        from ._live import ChannelsLiveServerTestCase
-
-        return ChannelsLiveServerTestCase
-    raise AttributeError(f"module 'asgitest' has no attribute {name!r}")

@@ -7,7 +7,7 @@ import weakref
 from typing import Any, cast
 
 from ._errors import InvalidApplication
-from ._types import ASGIApp, Message, Receive, Scope, Send
+from ._types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["resolve_application"]
 
@@ -46,7 +46,8 @@ def _accepts(func: Any, count: int) -> bool | None:
 
 
 def _name(obj: Any) -> str:
-    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    return name or type(obj).__name__
 
 
 def _check(app: Any) -> ASGIApp:
@@ -89,7 +90,7 @@ def _check(app: Any) -> ASGIApp:
     if _is_async_callable(app):
         signature_of: Any = app
     else:
-        call = getattr(type(app), "__call__", None)
+        call = getattr(type(app), "__call__", None)  # noqa: B004 - the class's, not callable()
         # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
         signature_of = app if call is not None and _is_async_callable(call) else None
     if signature_of is not None:

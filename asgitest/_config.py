@@ -25,7 +25,7 @@ TIMEOUT_FACTOR_ENV: Final = "ASGITEST_TIMEOUT_FACTOR"
 """Environment variable that multiplies every timeout (for slow CI machines)."""
 
 Strictness = Literal["error", "pedantic", "warn", "off"]
-StrictArg = Strictness | bool | None
+StrictArg = Strictness | Literal["on"] | bool | None
 LifespanMode = Literal["auto", "on", "off"]
 
 _STRICT_VALUES: Final = ("error", "pedantic", "warn", "off")
@@ -42,7 +42,7 @@ def normalize_strict(value: StrictArg, where: str = "strict") -> Strictness:
     if value is False or value is None:
         return "off"
     if value in _STRICT_VALUES:
-        return value  # type: ignore[return-value]
+        return value
     raise ValueError(
         f"{value!r} is not a valid {where}. Valid values: error (or True/'on'), pedantic, "
         "warn, off (or False/None)."
@@ -64,7 +64,8 @@ def get_timeout_factor() -> float:
     global _factor
     if _factor is None:
         raw = os.environ.get(TIMEOUT_FACTOR_ENV)
-        _factor = 1.0 if not raw else _parse_factor(raw, f"the {TIMEOUT_FACTOR_ENV} environment variable")
+        where = f"the {TIMEOUT_FACTOR_ENV} environment variable"
+        _factor = 1.0 if not raw else _parse_factor(raw, where)
     return _factor
 
 

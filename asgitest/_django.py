@@ -45,7 +45,7 @@ def acquire() -> None:
         original = getattr(channels_db, "close_old_connections", None)
         if original is not None and original is not _no_op:
             _saved_channels = (channels_db, original)
-            channels_db.close_old_connections = _no_op
+            setattr(channels_db, "close_old_connections", _no_op)  # noqa: B010
     if "django.db" in sys.modules and "django.core.signals" in sys.modules:
         from django.core import signals
         from django.db import close_old_connections
@@ -65,8 +65,8 @@ def release() -> None:
         return
     if _saved_channels is not None:
         module, original = _saved_channels
-        if module.close_old_connections is _no_op:
-            module.close_old_connections = original
+        if getattr(module, "close_old_connections", None) is _no_op:
+            setattr(module, "close_old_connections", original)  # noqa: B010
         _saved_channels = None
     while _disconnected:
         signal, receiver = _disconnected.pop()

@@ -123,7 +123,7 @@ class _AsyncioSignal:
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
-        future = self._loop.create_future()
+        future: asyncio.Future[bool] = self._loop.create_future()
         self._future = future
         handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
         try:
@@ -645,7 +645,9 @@ class Engine:
     def timeout_error(self, timeout: float | None, awaited: str, ended: bool = False) -> Timeout:
         where = describe_scope(self.scope)
         if ended:
-            head = f"Expected {awaited} from the app ({where}), but the app ended without sending it."
+            head = (
+                f"Expected {awaited} from the app ({where}), but the app ended without sending it."
+            )
         else:
             head = f"Timed out after {timeout:g}s waiting for {awaited} from the app ({where})."
         text = f"{head}\n{self.app_state_text()}"

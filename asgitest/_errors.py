@@ -9,7 +9,7 @@ The hierarchy::
     │   ├── WebsocketClosed            the app closed the WebSocket where a frame was expected
     │   ├── WebsocketRejected          the app refused the handshake (close or denial response)
     │   └── MessageMismatch            a message did not match the pattern the test expected
-    ├── ClientDisconnected             also an OSError: raised into the app's send() after a disconnect
+    ├── ClientDisconnected             also an OSError: raised in the app's send() once disconnected
     ├── LifespanFailed                 the app reported lifespan.*.failed
     │   ├── LifespanStartupFailed
     │   └── LifespanShutdownFailed

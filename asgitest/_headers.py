@@ -8,7 +8,7 @@ from typing import Any, SupportsIndex, overload
 __all__ = ["Headers"]
 
 
-def _name_bytes(name: str | bytes) -> bytes:
+def _name_bytes(name: str | bytes | bytearray) -> bytes:
     if isinstance(name, str):
         return name.encode("latin-1").lower()
     return bytes(name).lower()

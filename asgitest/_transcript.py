@@ -66,14 +66,15 @@ class TranscriptEntry(NamedTuple):
     time: float
     direction: Direction
     message: Message
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose
 
 
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     if len(text) > limit:
         if isinstance(value, bytes | str):
-            text = f"{value[: limit - 20]!r}... ({len(value)} {'bytes' if isinstance(value, bytes) else 'chars'})"
+            unit = "bytes" if isinstance(value, bytes) else "chars"
+            text = f"{value[: limit - 20]!r}... ({len(value)} {unit})"
         else:
             text = text[: limit - 3] + "..."
     return text

@@ -133,7 +133,8 @@ class TestTimeout:
         assert error.app_state == "running"
         assert error.timeout == pytest.approx(0.05)
         notes = "\n".join(error.__notes__)
-        assert '"websocket.connect"' in notes and '"websocket.accept"' in notes
+        assert '"websocket.connect"' in notes
+        assert '"websocket.accept"' in notes
 
     async def test_fires_roughly_on_time(self) -> None:
         async with ApplicationCommunicator(apps.silent, ws_scope()) as communicator:
