@@ -266,7 +266,9 @@ class ApplicationCommunicator(ExpectMixin):
 
     def __del__(self) -> None:
         engine = getattr(self, "_engine", None)
-        if engine is None or not engine.running:
+        if engine is None or not engine.running or engine.response_complete:
+            # Not running, or an HTTP app whose response is complete: it has been told the
+            # client is gone (http.disconnect) and is about to return by itself.
             return
         try:
             engine.cancel()

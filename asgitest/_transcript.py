@@ -120,13 +120,21 @@ class Transcript:
 
     def record(self, direction: str, message: Message) -> None:
         """Add a message (hot path: no copy unless a payload is over ``max_payload``)."""
+        get = message.get
+        payload = get("body") or get("bytes") or get("text")
+        if payload and isinstance(payload, bytes | str | bytearray):
+            if len(payload) > self.max_payload:
+                message = self._summarize(message)
+        self._entries.append((time.monotonic(), direction, message, self.total))
+        self.total += 1
+
+    def _summarize(self, message: Message) -> Message:
         limit = self.max_payload
         for key in _PAYLOAD_KEYS:
             payload = message.get(key)
-            if payload is not None and len(payload) > limit:
+            if isinstance(payload, bytes | str | bytearray) and len(payload) > limit:
                 message = {**message, key: Summarized(payload)}
-        self._entries.append((time.monotonic(), direction, message, self.total))
-        self.total += 1
+        return message
 
     def note(self, text: str) -> None:
         """Add a line about the conversation that is not a message (e.g. a timeout)."""
