@@ -42,7 +42,7 @@ class Summarized:
 
     __slots__ = ("head", "size")
 
-    def __init__(self, value: bytes | str, keep: int = 64) -> None:
+    def __init__(self, value: bytes | str | bytearray, keep: int = 64) -> None:
         self.size = len(value)
         self.head = value[:keep]
 
