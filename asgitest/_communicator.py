@@ -270,6 +270,9 @@ class ApplicationCommunicator(ExpectMixin):
             # Not running, or an HTTP app whose response is complete: it has been told the
             # client is gone (http.disconnect) and is about to return by itself.
             return
+        task = engine.task
+        if task is not None and task.done():
+            return  # the app has returned; its done callback has just not run yet
         try:
             engine.cancel()
         except RuntimeError:
