@@ -186,7 +186,14 @@ GET_REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 # ====================================================================== peers (optional)
 
 
-def _try_import(name: str) -> Any:
+# --no-peers: measure asgitest and the floors only, in a process that never imports Django
+# (channels imports it, and asgitest then guards Django's database signals around every app).
+NO_PEERS = "--no-peers" in sys.argv
+
+
+def _try_import(name: str, peer: bool = True) -> Any:
+    if peer and NO_PEERS:
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -1186,7 +1193,7 @@ def import_times(count: int) -> dict[str, Any]:
     out["(interpreter start)"] = {"wall_ms": baseline * 1000}
     for module in modules:
         top = module.split(".")[0]
-        if _try_import(module) is None:
+        if _try_import(module, peer=False) is None:
             continue
         walls, cumulative, own = [], [], []
         pulls_pytest = False
@@ -1417,6 +1424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trio", action="store_true", help="also run asgitest's workloads on trio")
     parser.add_argument("--json", metavar="PATH", help="write all figures as JSON")
     parser.add_argument("--chart", metavar="PATH", help="draw a PNG chart (needs matplotlib: the `bench` extra)")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="asgitest and the floors only (no peer imported, so no Django in the process)")
     parser.add_argument("--only", metavar="WORKLOADS", help="comma-separated workloads (default: all)")
     parser.add_argument("--repeats", type=int, help="repeats per figure (default 7, --quick 5)")
     args = parser.parse_args(argv)
@@ -1431,6 +1440,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs; asyncio default loop",
         f"asgitest spec checker: {checker}; transcript: on (default size)",
+        f"Django imported in this process: {'yes' if 'django' in sys.modules else 'no'} (when it is, asgitest "
+        "turns Django's close_old_connections signal receivers off while an app runs, and back on after)",
         f"asgitest LifespanCommunicator: {'yes' if LifespanCommunicator is not None else 'not importable; lifespan driven with ApplicationCommunicator by hand'}",
         "peers: " + ", ".join(
             f"{name} {'yes' if mod is not None else 'not installed'}"
