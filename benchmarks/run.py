@@ -80,7 +80,13 @@ async def http_app(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         return await lifespan_app(scope, receive, send)
     await receive()
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain")],
+        }
+    )
     await send({"type": "http.response.body", "body": b"ok"})
 
 
@@ -96,7 +102,13 @@ async def post_app(scope: Any, receive: Any, send: Any) -> None:
             parts.append(message.get("body", b""))
         body = b"".join(parts)
     received_bodies[:] = [body]
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % MIB)]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"%d" % MIB)],
+        }
+    )
     await send({"type": "http.response.body", "body": RESPONSE_1MIB})
 
 
@@ -180,7 +192,11 @@ def ws_scope() -> dict[str, Any]:
     }
 
 
-LIFESPAN_SCOPE = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+LIFESPAN_SCOPE = {
+    "type": "lifespan",
+    "asgi": {"version": "3.0", "spec_version": "2.0"},
+    "state": {},
+}
 GET_REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 
 # ====================================================================== peers (optional)
@@ -246,9 +262,10 @@ async def _floor_task_http(app: Any, scope: Any, request: Any, reads: int) -> No
     await task
 
 
-def http_benches(app: Any, method: str, body: bytes, reads: int, check: Callable[[Any], None]) -> dict[str, Bench]:
+def http_benches(
+    app: Any, method: str, body: bytes, reads: int, check: Callable[[Any], None]
+) -> dict[str, Bench]:
     scope = http_scope(method)
-    request = {"type": "http.request", "body": body, "more_body": False}
     benches: dict[str, Bench] = {}
 
     async def bare(n: int) -> None:
@@ -265,7 +282,9 @@ def http_benches(app: Any, method: str, body: bytes, reads: int, check: Callable
 
     async def floor_task(n: int) -> None:
         for _ in range(n):
-            await _floor_task_http(app, scope, {"type": "http.request", "body": body, "more_body": False}, reads)
+            await _floor_task_http(
+                app, scope, {"type": "http.request", "body": body, "more_body": False}, reads
+            )
 
     benches["floor-task"] = _timed(floor_task)
 
@@ -291,7 +310,9 @@ def http_benches(app: Any, method: str, body: bytes, reads: int, check: Callable
         async def asgiref(n: int) -> None:
             for _ in range(n):
                 communicator = asgiref_testing.ApplicationCommunicator(app, scope)
-                await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
+                await communicator.send_input(
+                    {"type": "http.request", "body": body, "more_body": False}
+                )
                 for _ in range(reads):
                     last = await communicator.receive_output(1)
                 await communicator.wait(1)
@@ -304,7 +325,9 @@ def http_benches(app: Any, method: str, body: bytes, reads: int, check: Callable
 
         async def channels(n: int) -> None:
             for _ in range(n):
-                response = await channels_testing.HttpCommunicator(app, method, "/", body).get_response()
+                response = await channels_testing.HttpCommunicator(
+                    app, method, "/", body
+                ).get_response()
             check(response["body"])
 
         benches["channels"] = _timed(channels)
@@ -313,7 +336,9 @@ def http_benches(app: Any, method: str, body: bytes, reads: int, check: Callable
 
         async def via_httpx(n: int) -> float:
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
                 start = perf()
                 for _ in range(n):
                     response = await client.request(method, "/", content=body)
@@ -519,9 +544,11 @@ def ws_connect_benches() -> dict[str, Bench]:
 
     async def bare(n: int) -> None:
         for _ in range(n):
-            messages = iter([{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}])
+            messages = iter(
+                [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
+            )
 
-            async def receive() -> Any:
+            async def receive(messages: Any = messages) -> Any:
                 return next(messages)
 
             async def send(message: Any) -> None:
@@ -603,7 +630,7 @@ def lifespan_benches() -> dict[str, Bench]:
         for _ in range(n):
             messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
 
-            async def receive() -> Any:
+            async def receive(messages: Any = messages) -> Any:
                 return next(messages)
 
             async def send(message: Any) -> None:
@@ -651,7 +678,9 @@ def lifespan_benches() -> dict[str, Bench]:
 
         async def asgiref(n: int) -> None:
             for _ in range(n):
-                communicator = asgiref_testing.ApplicationCommunicator(lifespan_app, _lifespan_scope())
+                communicator = asgiref_testing.ApplicationCommunicator(
+                    lifespan_app, _lifespan_scope()
+                )
                 await communicator.send_input({"type": "lifespan.startup"})
                 await communicator.receive_output(1)
                 await communicator.send_input({"type": "lifespan.shutdown"})
@@ -693,7 +722,7 @@ def _lifespan_scope() -> dict[str, Any]:
     return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
 
 
-# ====================================================================== trio workloads (asgitest only)
+# ====================================================================== trio (asgitest only)
 
 
 def trio_benches(workload: str) -> dict[str, Bench]:
@@ -702,7 +731,9 @@ def trio_benches(workload: str) -> dict[str, Bench]:
     benches: dict[str, Bench] = {}
     inf = float("inf")
 
-    async def floor_task_generic(app: Any, scope: Any, script: list[tuple[Any, int]], n: int) -> float:
+    async def floor_task_generic(
+        app: Any, scope: Any, script: list[tuple[Any, int]], n: int
+    ) -> float:
         """n times: run app in the nursery, and for each (message, reads) put it and read."""
         start = perf()
         async with trio.open_nursery() as nursery:
@@ -711,7 +742,9 @@ def trio_benches(workload: str) -> dict[str, Bench]:
                 to_test, test_inbox = trio.open_memory_channel(inf)
                 done = trio.Event()
 
-                async def run_app(app_inbox: Any = app_inbox, to_test: Any = to_test, done: Any = done) -> None:
+                async def run_app(
+                    app_inbox: Any = app_inbox, to_test: Any = to_test, done: Any = done
+                ) -> None:
                     await app(scope, app_inbox.receive, to_test.send)
                     done.set()
 
@@ -775,7 +808,10 @@ def trio_benches(workload: str) -> dict[str, Bench]:
         benches["bare"] = ws_connect_benches()["bare"]
 
         async def floor(n: int) -> float:
-            script = [({"type": "websocket.connect"}, 1), ({"type": "websocket.disconnect", "code": 1000}, 0)]
+            script = [
+                ({"type": "websocket.connect"}, 1),
+                ({"type": "websocket.disconnect", "code": 1000}, 0),
+            ]
             return await floor_task_generic(ws_app, scope, script, n)
 
         async def ours(n: int) -> None:
@@ -960,14 +996,17 @@ async def scale_run(harness: str, k: int, memory: bool) -> dict[str, float]:
     return {"connect": connect, "broadcast": broadcast, "bytes_per_conn": per_conn}
 
 
-async def measure_scale(k: int, repeats: int, harnesses: list[str]) -> dict[str, Any]:
+async def measure_scale(k: int, repeats: int, harnesses: list[str], slow: int) -> dict[str, Any]:
+    """Round-robin repeats; the peers not in the issue's comparison run only ``slow`` times."""
     out: dict[str, Any] = {}
     for harness in harnesses:
         out[harness] = {"connect": [], "broadcast": [], "bytes_per_conn": None, "error": None}
     for repeat in range(repeats):
-        for harness in harnesses[repeat % len(harnesses):] + harnesses[: repeat % len(harnesses)]:
+        for harness in harnesses[repeat % len(harnesses) :] + harnesses[: repeat % len(harnesses)]:
             entry = out[harness]
             if entry["error"]:
+                continue
+            if harness in ("channels", "async-asgi-testclient") and len(entry["connect"]) >= slow:
                 continue
             try:
                 with warnings.catch_warnings():
@@ -990,7 +1029,9 @@ async def measure_scale(k: int, repeats: int, harnesses: list[str]) -> dict[str,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                entry["bytes_per_conn"] = (await scale_run(harness, k, memory=True))["bytes_per_conn"]
+                entry["bytes_per_conn"] = (await scale_run(harness, k, memory=True))[
+                    "bytes_per_conn"
+                ]
         except Exception as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"[:120]
     return out
@@ -1013,7 +1054,12 @@ async def fixed_costs(samples: int, slow_samples: int) -> dict[str, Any]:
         except Exception as exc:
             out[label] = {"error": f"{type(exc).__name__}: {exc}"[:120]}
             return
-        out[label] = {"ms": statistics.median(values) * 1000, "min": min(values) * 1000, "max": max(values) * 1000, "n": count}
+        out[label] = {
+            "ms": statistics.median(values) * 1000,
+            "min": min(values) * 1000,
+            "max": max(values) * 1000,
+            "n": count,
+        }
 
     # receive_nothing() while a message is already pending: must return at once (False).
     async def nothing_ours() -> float:
@@ -1105,7 +1151,9 @@ async def fixed_costs(samples: int, slow_samples: int) -> dict[str, Any]:
 
         async def crash_httpx() -> float:
             transport = httpx.ASGITransport(app=crash_app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
                 start = perf()
                 try:
                     await client.get("/")
@@ -1180,8 +1228,16 @@ def conversation_memory(rounds: list[int]) -> dict[int, float]:
 
 def import_times(count: int) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    modules = ["asyncio", "asgitest", "channels.testing", "httpx", "starlette.testclient", "async_asgi_testclient",
-               "asgi_lifespan", "asgiref.testing"]
+    modules = [
+        "asyncio",
+        "asgitest",
+        "channels.testing",
+        "httpx",
+        "starlette.testclient",
+        "async_asgi_testclient",
+        "asgi_lifespan",
+        "asgiref.testing",
+    ]
     out: dict[str, Any] = {}
 
     def wall(code: str) -> float:
@@ -1200,8 +1256,12 @@ def import_times(count: int) -> dict[str, Any]:
         for _ in range(count):
             code = f"import {module}, sys; print('pytest' in sys.modules)"
             start = perf()
-            done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=env,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-X", "importtime", "-c", code],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             walls.append(perf() - start)
             pulls_pytest = done.stdout.strip() == "True"
             total = mine = 0
@@ -1271,9 +1331,12 @@ def table(results: dict[str, dict[str, Result]], floor_name: str = "floor-task")
 
 
 def scale_table(scale: dict[int, dict[str, Any]]) -> str:
-    lines = ["\n### K concurrent WebSockets: connect all, then one broadcast received by all\n",
-             "| K | harness | connect all (median) | per conn | x floor-task | broadcast (median) | x floor-task | memory per conn |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "\n### K concurrent WebSockets: connect all, then one broadcast received by all\n",
+        "| K | harness | connect all (median) | per conn | x floor-task "
+        "| broadcast (median) | x floor-task | memory per conn |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for k, by_harness in scale.items():
         floor = by_harness.get("floor-task", {})
         fc = statistics.median(floor["connect"]) if floor.get("connect") else None
@@ -1290,44 +1353,63 @@ def scale_table(scale: dict[int, dict[str, Any]]) -> str:
             name = f"**{harness}**" if harness == "asgitest" else harness
             lines.append(
                 f"| {k:,} | {name} | {fmt_time(c)} | {fmt_time(c / k)} | "
-                f"{fmt_ratio(c / fc) if fc else '-'} | {fmt_time(b)} | {fmt_ratio(b / fb) if fb else '-'} | "
+                f"{fmt_ratio(c / fc) if fc else '-'} | {fmt_time(b)} | "
+                f"{fmt_ratio(b / fb) if fb else '-'} | "
                 f"{f'{mem / 1024:.1f} KiB' if mem is not None else '-'} |"
             )
     return "\n".join(lines)
 
 
 def fixed_table(fixed: dict[str, Any]) -> str:
-    lines = ["\n### Fixed costs (per call)\n", "| what | median | min | max | samples |", "| --- | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "\n### Fixed costs (per call)\n",
+        "| what | median | min | max | samples |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for label, entry in fixed.items():
         if "error" in entry:
             lines.append(f"| {label} | failed: {entry['error']} | | | |")
         elif label.startswith("POST"):
-            lines.append(f"| {label} | request: {'yes' if entry['request'] else 'no'}, "
-                         f"response: {'yes' if entry['response'] else 'no'} | | | |")
+            lines.append(
+                f"| {label} | request: {'yes' if entry['request'] else 'no'}, "
+                f"response: {'yes' if entry['response'] else 'no'} | | | |"
+            )
         elif label.startswith("first chunk"):
             lines.append(f"| {label} | yes | | | |")
         else:
-            lines.append(f"| {label} | {fmt_time(entry['ms'] / 1000)} | {fmt_time(entry['min'] / 1000)} | "
-                         f"{fmt_time(entry['max'] / 1000)} | {entry['n']} |")
+            lines.append(
+                f"| {label} | {fmt_time(entry['ms'] / 1000)} | {fmt_time(entry['min'] / 1000)} | "
+                f"{fmt_time(entry['max'] / 1000)} | {entry['n']} |"
+            )
     return "\n".join(lines)
 
 
 def import_table(imports: dict[str, Any]) -> str:
-    lines = ["\n### Import in a fresh interpreter\n",
-             "| module | -X importtime (cumulative) | its own modules (self) | wall time above `python -c pass` | imports pytest |",
-             "| --- | ---: | ---: | ---: | --- |"]
+    lines = [
+        "\n### Import in a fresh interpreter\n",
+        "| module | -X importtime (cumulative) | its own modules (self) "
+        "| wall time above `python -c pass` | imports pytest |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     for module, entry in imports.items():
         if module.startswith("("):
             lines.append(f"| {module} | | | {entry['wall_ms']:.1f} ms (absolute) | |")
             continue
         name = f"**{module}**" if module == "asgitest" else module
-        lines.append(f"| {name} | {entry['importtime_ms']:.1f} ms | {entry['own_ms']:.1f} ms | {entry['wall_ms']:.1f} ms | "
-                     f"{'yes' if entry['imports_pytest'] else 'no'} |")
+        lines.append(
+            f"| {name} | {entry['importtime_ms']:.1f} ms | {entry['own_ms']:.1f} ms | "
+            f"{entry['wall_ms']:.1f} ms | "
+            f"{'yes' if entry['imports_pytest'] else 'no'} |"
+        )
     return "\n".join(lines)
 
 
-def targets(results: dict[str, dict[str, Result]], scale: dict[int, Any], fixed: dict[str, Any],
-            imports: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def targets(
+    results: dict[str, dict[str, Result]],
+    scale: dict[int, Any],
+    fixed: dict[str, Any],
+    imports: dict[str, Any],
+) -> tuple[str, list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
 
     def ratio(workload: str, harness: str, floor: str = "floor-task") -> float | None:
@@ -1338,22 +1420,38 @@ def targets(results: dict[str, dict[str, Result]], scale: dict[int, Any], fixed:
         return None
 
     def add(what: str, target: str, value: str, met: bool | None) -> None:
-        rows.append({"workload": what, "target": target, "measured": value,
-                     "met": None if met is None else bool(met)})
+        rows.append(
+            {
+                "workload": what,
+                "target": target,
+                "measured": value,
+                "met": None if met is None else bool(met),
+            }
+        )
 
-    for workload, limit, what in [("http_get", 2.5, "HTTP GET per request"),
-                                  ("stream_1000x100", 3.0, "1000-chunk streamed response"),
-                                  ("ws_echo", 1.5, "WebSocket echo round trip"),
-                                  ("ws_connect", 1.5, "WebSocket connect+disconnect"),
-                                  ("lifespan", 1.5, "lifespan startup+shutdown")]:
+    for workload, limit, what in [
+        ("http_get", 2.5, "HTTP GET per request"),
+        ("stream_1000x100", 3.0, "1000-chunk streamed response"),
+        ("ws_echo", 1.5, "WebSocket echo round trip"),
+        ("ws_connect", 1.5, "WebSocket connect+disconnect"),
+        ("lifespan", 1.5, "lifespan startup+shutdown"),
+    ]:
         r = ratio(workload, "asgitest")
-        add(what, f"<= {limit}x floor-task", f"{r:.2f}x" if r else "n/a", None if r is None else r <= limit)
+        add(
+            what,
+            f"<= {limit}x floor-task",
+            f"{r:.2f}x" if r else "n/a",
+            None if r is None else r <= limit,
+        )
     r = ratio("http_post_1mib", "asgitest", "asgiref")
     copy = fixed.get("POST 1 MiB: bodies copied by asgitest", {})
     copied = bool(copy.get("request") or copy.get("response"))
-    add("POST 1 MiB up + 1 MiB down", "no copy; <= 1.2x asgiref",
+    add(
+        "POST 1 MiB up + 1 MiB down",
+        "no copy; <= 1.2x asgiref",
         f"{r:.2f}x asgiref, bodies {'COPIED' if copied else 'not copied'}" if r else "n/a",
-        None if r is None else (r <= 1.2 and not copied))
+        None if r is None else (r <= 1.2 and not copied),
+    )
     big = max(scale) if scale else None
     if big is not None:
         ours, floor = scale[big].get("asgitest", {}), scale[big].get("floor-task", {})
@@ -1361,30 +1459,55 @@ def targets(results: dict[str, dict[str, Result]], scale: dict[int, Any], fixed:
             rc = statistics.median(ours["connect"]) / statistics.median(floor["connect"])
             rb = statistics.median(ours["broadcast"]) / statistics.median(floor["broadcast"])
             mem = (ours["bytes_per_conn"] or 0) / 1024
-            add(f"{big:,} concurrent WebSockets", "connect <= 1.0x; <= 10 KiB/conn; broadcast <= 2x",
-                f"connect {rc:.2f}x, {mem:.1f} KiB/conn, broadcast {rb:.2f}x", rc <= 1.0 and mem <= 10 and rb <= 2)
+            add(
+                f"{big:,} concurrent WebSockets",
+                "connect <= 1.0x; <= 10 KiB/conn; broadcast <= 2x",
+                f"connect {rc:.2f}x, {mem:.1f} KiB/conn, broadcast {rb:.2f}x",
+                rc <= 1.0 and mem <= 10 and rb <= 2,
+            )
     crash = fixed.get("app raises at once, reported after: asgitest", {})
     if "ms" in crash:
-        add("app that raises at once", "reported in <= 5 ms", f"{crash['ms']:.3f} ms", crash["ms"] <= 5)
+        add(
+            "app that raises at once",
+            "reported in <= 5 ms",
+            f"{crash['ms']:.3f} ms",
+            crash["ms"] <= 5,
+        )
     nothing = fixed.get("receive_nothing() pending: asgitest", {})
     if "ms" in nothing:
-        add("receive_nothing() with output pending", "returns at once", f"{nothing['ms'] * 1000:.1f} us", nothing["ms"] < 1)
+        add(
+            "receive_nothing() with output pending",
+            "returns at once",
+            f"{nothing['ms'] * 1000:.1f} us",
+            nothing["ms"] < 1,
+        )
     imp = imports.get("asgitest")
     if imp:
-        add("import asgitest", "<= 25 ms, no pytest",
-            f"{imp['importtime_ms']:.1f} ms (importtime; {imp['own_ms']:.1f} ms in asgitest's own modules, "
+        add(
+            "import asgitest",
+            "<= 25 ms, no pytest",
+            f"{imp['importtime_ms']:.1f} ms (importtime; {imp['own_ms']:.1f} ms in asgitest's "
+            "own modules, "
             f"the rest is stdlib, mostly asyncio), {imp['wall_ms']:.1f} ms wall; pytest "
             f"{'imported' if imp['imports_pytest'] else 'not imported'}",
-            imp["importtime_ms"] <= 25 and not imp["imports_pytest"])
-    lines = ["\n### Targets (issue #8), asgitest with checker and transcript on\n",
-             "| workload | target | measured | met |", "| --- | --- | --- | --- |"]
+            imp["importtime_ms"] <= 25 and not imp["imports_pytest"],
+        )
+    lines = [
+        "\n### Targets (issue #8), asgitest with checker and transcript on\n",
+        "| workload | target | measured | met |",
+        "| --- | --- | --- | --- |",
+    ]
     for row in rows:
         met = {True: "yes", False: "**no**", None: "?"}[row["met"]]
         lines.append(f"| {row['workload']} | {row['target']} | {row['measured']} | {met} |")
     return "\n".join(lines), rows
 
 
-def chart(path: str, results: dict[str, dict[str, Result]], trio_results: dict[str, dict[str, Result]] | None) -> None:
+def chart(
+    path: str,
+    results: dict[str, dict[str, Result]],
+    trio_results: dict[str, dict[str, Result]] | None,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1409,7 +1532,10 @@ def chart(path: str, results: dict[str, dict[str, Result]], trio_results: dict[s
         ax.tick_params(labelsize=8)
         for y, value in enumerate(ratios):
             ax.text(value, y, f" {fmt_ratio(value)}", va="center", fontsize=7)
-    axes[-1].set_xlabel("time relative to floor-task (app in an asyncio task + two asyncio.Queues); log scale, lower is better")
+    axes[-1].set_xlabel(
+        "time relative to floor-task (app in an asyncio task + two asyncio.Queues); "
+        "log scale, lower is better"
+    )
     fig.suptitle("asgitest vs peers (median of interleaved repeats)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -1419,35 +1545,58 @@ def chart(path: str, results: dict[str, dict[str, Result]], trio_results: dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a shorter run (< 1 minute)")
     parser.add_argument("--trio", action="store_true", help="also run asgitest's workloads on trio")
     parser.add_argument("--json", metavar="PATH", help="write all figures as JSON")
-    parser.add_argument("--chart", metavar="PATH", help="draw a PNG chart (needs matplotlib: the `bench` extra)")
-    parser.add_argument("--no-peers", action="store_true",
-                        help="asgitest and the floors only (no peer imported, so no Django in the process)")
-    parser.add_argument("--only", metavar="WORKLOADS", help="comma-separated workloads (default: all)")
+    parser.add_argument(
+        "--chart", metavar="PATH", help="draw a PNG chart (needs matplotlib: the `bench` extra)"
+    )
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="asgitest and the floors only (no peer imported, so no Django in the process)",
+    )
+    parser.add_argument(
+        "--only", metavar="WORKLOADS", help="comma-separated workloads (default: all)"
+    )
     parser.add_argument("--repeats", type=int, help="repeats per figure (default 7, --quick 5)")
     args = parser.parse_args(argv)
     quick = args.quick
     repeats = args.repeats or (5 if quick else 7)
-    target = 0.02 if quick else 0.06
+    target = 0.02 if quick else 0.05
     began = perf()
 
     checker = checker_status()
     header = [
         f"asgitest {asgitest.__version__} benchmarks ({'quick' if quick else 'default'} run)",
-        f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.system()} "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs; asyncio default loop",
         f"asgitest spec checker: {checker}; transcript: on (default size)",
-        f"Django imported in this process: {'yes' if 'django' in sys.modules else 'no'} (when it is, asgitest "
-        "turns Django's close_old_connections signal receivers off while an app runs, and back on after)",
-        f"asgitest LifespanCommunicator: {'yes' if LifespanCommunicator is not None else 'not importable; lifespan driven with ApplicationCommunicator by hand'}",
-        "peers: " + ", ".join(
+        f"Django imported in this process: {'yes' if 'django' in sys.modules else 'no'} "
+        "(when it is, asgitest "
+        "turns Django's close_old_connections signal receivers off while an app runs, and back "
+        "on after)",
+        "asgitest LifespanCommunicator: "
+        + (
+            "yes"
+            if LifespanCommunicator is not None
+            else "not importable; lifespan driven with ApplicationCommunicator by hand"
+        ),
+        "peers: "
+        + ", ".join(
             f"{name} {'yes' if mod is not None else 'not installed'}"
-            for name, mod in [("channels", channels_testing), ("asgiref", asgiref_testing), ("httpx", httpx),
-                              ("starlette", starlette_testclient), ("async-asgi-testclient", aatc),
-                              ("asgi-lifespan", asgi_lifespan)]
+            for name, mod in [
+                ("channels", channels_testing),
+                ("asgiref", asgiref_testing),
+                ("httpx", httpx),
+                ("starlette", starlette_testclient),
+                ("async-asgi-testclient", aatc),
+                ("asgi-lifespan", asgi_lifespan),
+            ]
         ),
         f"{repeats} interleaved repeats per figure, each ~{target * 1000:.0f} ms of work; medians",
     ]
@@ -1470,12 +1619,22 @@ def main(argv: list[str] | None = None) -> int:
         scale: dict[int, Any] = {}
         if only is None or "scale" in only:
             peers = ["floor-task", "asgitest", "asgiref", "channels", "async-asgi-testclient"]
-            peers = [p for p in peers if p in ("floor-task", "asgitest")
-                     or {"asgiref": asgiref_testing, "channels": channels_testing,
-                         "async-asgi-testclient": aatc}[p] is not None]
+            peers = [
+                p
+                for p in peers
+                if p in ("floor-task", "asgitest")
+                or {
+                    "asgiref": asgiref_testing,
+                    "channels": channels_testing,
+                    "async-asgi-testclient": aatc,
+                }[p]
+                is not None
+            ]
             sizes = [1000] if quick else [1000, 10_000]
             for k in sizes:
-                scale[k] = await measure_scale(k, 3 if quick else 5, peers + (["floor-task-nogc"] if k >= 10_000 else []))
+                extra = ["floor-task-nogc"] if k >= 10_000 else []
+                slow = 5 if k < 10_000 and not quick else 2 if not quick else 1
+                scale[k] = await measure_scale(k, 3 if quick else 5, peers + extra, slow)
         fixed = {}
         if only is None or "fixed" in only:
             fixed = await fixed_costs(5 if quick else 15, 1 if quick else 3)
@@ -1488,17 +1647,32 @@ def main(argv: list[str] | None = None) -> int:
         import trio
 
         async def trio_main() -> Any:
-            return await measure({w: trio_benches(w) for w in ("http_get", "ws_echo", "ws_connect", "lifespan")
-                                  if only is None or w in only}, repeats, target, cap)
+            return await measure(
+                {
+                    w: trio_benches(w)
+                    for w in ("http_get", "ws_echo", "ws_connect", "lifespan")
+                    if only is None or w in only
+                },
+                repeats,
+                target,
+                cap,
+            )
 
         trio_results = trio.run(trio_main)
 
     imports = import_times(3 if quick else 7) if only is None or "import" in only else {}
-    memory = conversation_memory([1000, 10_000] if quick else [1000, 20_000]) if only is None or "memory" in only else {}
+    memory = (
+        conversation_memory([1000, 10_000] if quick else [1000, 20_000])
+        if only is None or "memory" in only
+        else {}
+    )
 
     text = table(results)
     if trio_results:
-        text += "\n\n#### on trio (asgitest only; floor-task-trio = the app in a nursery task + two trio memory channels)\n"
+        text += (
+            "\n\n#### on trio (asgitest only; floor-task-trio = the app in a nursery task + "
+            "two trio memory channels)\n"
+        )
         text += table(trio_results, "floor-task-trio")
     if scale:
         text += "\n" + scale_table(scale)
@@ -1507,9 +1681,14 @@ def main(argv: list[str] | None = None) -> int:
     if imports:
         text += "\n" + import_table(imports)
     if memory:
-        text += "\n\n### Memory held after a long conversation (WebSocket echo, transcript bounded at 1000)\n\n"
+        text += (
+            "\n\n### Memory held after a long conversation (WebSocket echo, transcript "
+            "bounded at 1000)\n\n"
+        )
         text += "| round trips | bytes still held |\n| ---: | ---: |\n"
-        text += "\n".join(f"| {count:,} | {size / 1024:,.1f} KiB |" for count, size in memory.items())
+        text += "\n".join(
+            f"| {count:,} | {size / 1024:,.1f} KiB |" for count, size in memory.items()
+        )
     target_text, target_rows = targets(results, scale, fixed, imports)
     text += "\n" + target_text
     elapsed = perf() - began
@@ -1519,11 +1698,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {
             "header": header,
-            "results": {w: {h: {"n": r.n, "samples": r.samples, "error": r.error,
-                                "median": r.median if r.samples else None} for h, r in by.items()}
-                        for w, by in results.items()},
-            "trio": {w: {h: {"n": r.n, "samples": r.samples, "error": r.error} for h, r in by.items()}
-                     for w, by in (trio_results or {}).items()},
+            "results": {
+                w: {
+                    h: {
+                        "n": r.n,
+                        "samples": r.samples,
+                        "error": r.error,
+                        "median": r.median if r.samples else None,
+                    }
+                    for h, r in by.items()
+                }
+                for w, by in results.items()
+            },
+            "trio": {
+                w: {h: {"n": r.n, "samples": r.samples, "error": r.error} for h, r in by.items()}
+                for w, by in (trio_results or {}).items()
+            },
             "scale": {str(k): v for k, v in scale.items()},
             "fixed": fixed,
             "imports": imports,
