@@ -1307,10 +1307,12 @@ WORKLOAD_TITLES = {
 }
 
 
-def table(results: dict[str, dict[str, Result]], floor_name: str = "floor-task") -> str:
+def table(
+    results: dict[str, dict[str, Result]], floor_name: str = "floor-task", prefix: str = ""
+) -> str:
     lines = []
     for workload, by_harness in results.items():
-        lines.append(f"\n### {workload}: {WORKLOAD_TITLES.get(workload, workload)}\n")
+        lines.append(f"\n### {prefix}{workload}: {WORKLOAD_TITLES.get(workload, workload)}\n")
         lines.append(f"| harness | median | min | max | x bare | x {floor_name} | n x repeats |")
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         bare = by_harness.get("bare")
@@ -1670,10 +1672,10 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results)
     if trio_results:
         text += (
-            "\n\n#### on trio (asgitest only; floor-task-trio = the app in a nursery task + "
-            "two trio memory channels)\n"
+            "\n\nOn trio (asgitest only; floor-task-trio = the app in a nursery task + two "
+            "trio memory channels):\n"
         )
-        text += table(trio_results, "floor-task-trio")
+        text += table(trio_results, "floor-task-trio", "trio ")
     if scale:
         text += "\n" + scale_table(scale)
     if fixed:
