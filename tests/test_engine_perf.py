@@ -80,3 +80,19 @@ async def test_an_app_that_raises_is_reported_with_its_own_exception():
     with pytest.raises(ValueError, match="boom"):
         async with HttpCommunicator(crash, "GET", "/") as communicator:
             await communicator.get_response(timeout=30)
+
+
+async def test_dropping_a_websocket_communicator_whose_app_just_closed_does_not_warn(anyio_backend):
+    if anyio_backend == "trio":
+        pytest.skip("the channels-style call without `async with` exists on asyncio only")
+
+    async def close_at_once(scope, receive, send):
+        await receive()
+        await send({"type": "websocket.close", "code": 1000})
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        connected, code = await WebsocketCommunicator(close_at_once, "/").connect()
+        gc.collect()
+    assert (connected, code) == (False, 1000)
+    assert [w for w in caught if "dropped" in str(w.message)] == []
