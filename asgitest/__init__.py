@@ -28,6 +28,7 @@ from ._errors import (
 from ._headers import Headers
 from ._http import HttpCommunicator
 from ._response import Response
+from ._spec import RULES, Rule, SpecCheck
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
@@ -49,7 +50,10 @@ __all__ = [
     "ProtocolError",
     "ProtocolWarning",
     "Response",
+    "Rule",
+    "RULES",
     "set_timeout_factor",
+    "SpecCheck",
     "Summarized",
     "Timeout",
     "Transcript",
