@@ -7,6 +7,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from .._errors import ProtocolError as ProtocolErrorType
 from ._rules import Reporter
 
 if TYPE_CHECKING:
@@ -584,7 +585,7 @@ class HttpChecker:
     def _trailers(self, message: Message) -> None:
         __tracebackhide__ = True
         report = self.report
-        if not self._gate(message, "http.response.trailers") or self._after_done(message):
+        if not self._gate(message, "http.response.trailers"):
             return
         if not self.trailers:
             report.fail(
@@ -595,6 +596,8 @@ class HttpChecker:
                 field="type",
                 fix="set trailers=True in http.response.start",
             )
+            return
+        if self._after_done(message):
             return
         if self.state != TRAILERS:
             report.fail(
@@ -803,6 +806,8 @@ class HttpChecker:
 
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
         __tracebackhide__ = True
+        if isinstance(exc, ProtocolErrorType):
+            return None  # our own finding, raised into the app and out again
         if exc is not None:
             if self.state in (BODY, TRAILERS):
                 exc.add_note(
@@ -833,8 +838,8 @@ class HttpChecker:
         elif self.state == TRAILERS:
             report.fail(
                 "R56",
-                'the app returned without sending the final "http.response.trailers" after '
-                "announcing trailers=True",
+                'the app returned without sending the final "http.response.trailers" '
+                "(more_trailers=False) after announcing trailers=True",
                 field="more_trailers",
                 fix="send http.response.trailers (more_trailers=False)",
             )

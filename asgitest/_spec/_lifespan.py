@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from .._errors import ProtocolError as ProtocolErrorType
 from ._http import _bad_message, _capture, _show, _unknown, describe_value
 from ._rules import Reporter
 
@@ -134,6 +135,8 @@ class LifespanChecker:
 
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
         __tracebackhide__ = True
+        if isinstance(exc, ProtocolErrorType):
+            return None  # our own finding, raised into the app and out again
         if exc is not None:
             if self.state == STARTING:
                 exc.add_note(
@@ -152,8 +155,8 @@ class LifespanChecker:
         __tracebackhide__ = True
         self.report.fail(
             "R17",
-            "the app returned on the lifespan scope without answering lifespan.startup; an app "
-            "that does not support lifespan should raise, so the server knows",
+            "the app returned on the lifespan scope without answering \"lifespan.startup\"; an "
+            "app that does not support lifespan should raise, so the server knows",
             field="type",
             fix='raise on scope types you do not handle, e.g. `assert scope["type"] == "http"`',
         )
@@ -162,8 +165,8 @@ class LifespanChecker:
         __tracebackhide__ = True
         self.report.fail(
             "R96",
-            "the app returned after lifespan.startup.complete without waiting for "
-            "lifespan.shutdown; its shutdown code will never run",
+            "the app returned after \"lifespan.startup.complete\" without waiting for "
+            '"lifespan.shutdown"; its shutdown code will never run',
             field="type",
             fix="await receive() for lifespan.shutdown and answer it",
             severity="pedantic",

@@ -262,9 +262,9 @@ class Reporter:
         if rule.servers and rule.servers != "-":
             parts.append(rule.servers)
         if fix:
-            parts.append(f"Fix: {fix}")
+            parts.append(f"Fix: {fix}" + ("" if fix[-1] in ".)!?" else "."))
         text = " ".join(parts)
-        if isinstance(offending, dict) and "type" in offending:
+        if offending is not None and offending is not self.scope:
             text += f"\nOffending message: {format_message(offending)}"
         text += f"\nSpec ({level}): {rule.requirement} See {rule.link}"
         if self.transcript is not None:

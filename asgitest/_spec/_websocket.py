@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from .._errors import ProtocolError as ProtocolErrorType
 from ._http import (
     _bad_message,
     _bytes_fix,
@@ -525,6 +526,8 @@ class WebsocketChecker:
 
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
         __tracebackhide__ = True
+        if isinstance(exc, ProtocolErrorType):
+            return None  # our own finding, raised into the app and out again
         if exc is not None:
             if self.state == CONNECTED and not self.disconnected:
                 exc.add_note(
