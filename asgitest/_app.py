@@ -86,18 +86,18 @@ def _check(app: Any) -> ASGIApp:
         return _asgi2(app)
     if getattr(app, "_asgi_single_callable", False):
         return cast(ASGIApp, app)
-    target = app if (inspect.isfunction(app) or inspect.ismethod(app)) else None
-    if target is None and _is_async_callable(app):
-        target = app
-    call = getattr(type(app), "__call__", None) if target is None else None
-    if target is None and call is not None and _is_async_callable(call):
-        target = app  # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-    if target is not None and _is_async_callable(target):
-        if _accepts(target, 3) is False:
+    if _is_async_callable(app):
+        signature_of: Any = app
+    else:
+        call = getattr(type(app), "__call__", None)
+        # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
+        signature_of = app if call is not None and _is_async_callable(call) else None
+    if signature_of is not None:
+        if _accepts(signature_of, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "
                 f"{_name(app)} cannot be called with three arguments: its signature is "
-                f"{_signature(target)}. An ASGI 3 application is async def app(scope, receive, send)."
+                f"{_signature(app)}. An ASGI 3 application is async def app(scope, receive, send)."
             )
         return cast(ASGIApp, app)
     # A plain sync callable: an ASGI 2 double callable takes one argument (the scope); one that
