@@ -91,8 +91,8 @@ def check_headers(
     ``response=False`` is for scope headers (request headers: lowercase is only "should").
     """
     __tracebackhide__ = True
-    kind = message.get("type", "scope")
-    where = f'"{kind}" {key}' if kind != "scope" else f"scope {key!r}"
+    where = f'"{message.get("type")}" {key}' if response else f"scope {key}"
+    offending = message if response else None
     pairs: list[tuple[bytes, bytes]] = []
     if isinstance(headers, dict | str | bytes) or not hasattr(headers, "__iter__"):
         example = (
@@ -106,7 +106,7 @@ def check_headers(
         report.fail(
             type_rule,
             f"{where} must be an iterable of [name, value] pairs, got {what}",
-            offending=message,
+            offending=offending,
             field=key,
             fix=f"send a list of pairs, e.g. {example}",
         )
@@ -120,7 +120,7 @@ def check_headers(
             report.fail(
                 type_rule,
                 f"{where}[{index}] must be a [name, value] pair, got {describe_value(item)}",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix='each header is a 2-item list or tuple: [b"name", b"value"]',
             )
@@ -132,7 +132,7 @@ def check_headers(
             report.fail(
                 "R9" if isinstance(name, bytearray | memoryview) else type_rule,
                 f"header name must be bytes, got {describe_value(name)} in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix=_bytes_fix(name),
             )
@@ -141,7 +141,7 @@ def check_headers(
             report.fail(
                 "R9" if isinstance(value, bytearray | memoryview) else type_rule,
                 f"header value must be bytes, got {describe_value(value)} in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix=_bytes_fix(value),
             )
@@ -151,7 +151,7 @@ def check_headers(
             report.fail(
                 pseudo_rule,
                 f"pseudo-header {name!r} is not allowed in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix="drop it (the server derives pseudo-headers itself)",
             )
@@ -159,7 +159,7 @@ def check_headers(
             report.fail(
                 "R49" if response else type_rule,
                 f"header name {name!r} is not a valid HTTP token in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix="use letters, digits and !#$%&'*+-.^_`|~ only",
             )
@@ -167,7 +167,7 @@ def check_headers(
             report.fail(
                 case_rule,
                 f"header name {name!r} is not lowercase in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix=f"{name.lower()!r}",
                 severity="pedantic",
@@ -176,16 +176,16 @@ def check_headers(
             report.fail(
                 "R49" if response else type_rule,
                 f"header value {value!r} contains CR, LF or NUL in {where}[{index}]",
-                offending=message,
+                offending=offending,
                 field=field,
                 fix="strip the control characters (header injection)",
             )
         pairs.append((name, value))
-    if tuples and not report.is_quiet("pedantic"):
+    if tuples and response and not report.is_quiet("pedantic"):
         report.fail(
             "R8",
             f"{where} uses tuples; the spec asks for lists (tuples should be encoded as lists)",
-            offending=message,
+            offending=offending,
             field=key,
             fix="send [[name, value], ...] (every server accepts tuples: pedantic only)",
             severity="pedantic",

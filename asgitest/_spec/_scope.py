@@ -312,7 +312,7 @@ def _check_request_headers(scope: Scope, rule: str, report: Reporter) -> None:
     check_headers(
         report,
         scope["headers"],
-        {"type": "scope"},
+        scope,
         type_rule=rule,
         case_rule=rule,
         pseudo_rule=rule,
@@ -396,8 +396,8 @@ def _check_extensions(scope: Scope, rule: str, report: Reporter) -> None:
         if scheme in ("http", "ws"):
             report.fail(
                 "R108",
-                f"scope advertises the 'tls' extension but scheme is {scheme!r}; tls is present "
-                "only on TLS connections",
+                f"scope extensions['tls'] is advertised but scheme is {scheme!r}; the tls "
+                "extension is present only on TLS connections",
                 offending=scope,
                 field="extensions.tls",
                 fix="scheme='https' (or 'wss'), or drop the tls extension",
