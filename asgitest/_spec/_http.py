@@ -198,6 +198,7 @@ class HttpChecker:
 
     __slots__ = (
         "body_seen",
+        "watch",
         "content_length",
         "disconnected",
         "exts",
@@ -226,6 +227,7 @@ class HttpChecker:
         self.no_body_status = False
         self.sent = 0
         self.body_seen = False
+        self.watch = self.head
         self.pathsend_seen = False
         self.debug_seen = False
         self._dispatch = {
@@ -295,26 +297,28 @@ class HttpChecker:
     # ------------------------------------------------------------------ app → test
 
     def on_send(self, message: Message) -> None:
-        """Hot path: a body in the BODY state is checked inline."""
+        """Hot path: a well-formed body in the BODY state is checked inline."""
         __tracebackhide__ = True
-        if self.disconnected:
-            return
         try:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
-            _bad_message(self.report, message)
+            if not self.disconnected:
+                _bad_message(self.report, message)
             return
-        if kind == "http.response.body" and self.state == BODY:
+        if kind == "http.response.body" and self.state == BODY and not self.disconnected:
             body = message.get("body", b"")
             more = message.get("more_body", False)
-            if type(body) is not bytes or (more is not True and more is not False):
-                self._body(message)
+            if type(body) is bytes and (more is False or more is True):
+                if body:
+                    self.sent += len(body)
+                    if self.watch:
+                        self._check_size(len(body), message)
+                if not more:
+                    self._final_body(message)
                 return
-            if body:
-                self.body_seen = True
-                self._count(len(body), message)
-            if not more:
-                self._final_body(message)
+            self._body(message)
+            return
+        if self.disconnected:
             return
         handler = self._dispatch.get(kind)
         if handler is None:
@@ -424,6 +428,7 @@ class HttpChecker:
                         field="headers",
                         fix="drop the header",
                     )
+        self.watch = self.head or self.no_body_status or self.content_length is not None
         trailers = message.get("trailers", False)
         if type(trailers) is not bool:
             report.fail(
@@ -474,9 +479,9 @@ class HttpChecker:
             )
         self.content_length = length
 
-    def _count(self, size: int, message: Message) -> None:
+    def _check_size(self, size: int, message: Message) -> None:
+        """After ``size`` more bytes (already counted in ``sent``): HEAD/204/304, content-length."""
         __tracebackhide__ = True
-        self.sent += size
         if self.head or self.no_body_status:
             if not self.report.is_quiet("pedantic"):
                 why = "a HEAD request" if self.head else "a 204/304 response"
@@ -500,6 +505,7 @@ class HttpChecker:
                 "chunk the response",
             )
             self.content_length = None  # report once
+            self.watch = self.head or self.no_body_status
 
     def _final_body(self, message: Message) -> None:
         __tracebackhide__ = True
@@ -577,8 +583,9 @@ class HttpChecker:
                 severity="error" if isinstance(more, str) else "pedantic",
             )
         if size:
-            self.body_seen = True
-            self._count(size, message)
+            self.sent += size
+            if self.watch:
+                self._check_size(size, message)
         if not more:
             self._final_body(message)
 
@@ -717,7 +724,7 @@ class HttpChecker:
                 fix="start the response first",
             )
             return
-        if self.body_seen or self.pathsend_seen:
+        if self.sent or self.body_seen or self.pathsend_seen:
             report.fail(
                 "R107",
                 '"http.response.pathsend" cannot be mixed with body messages and is sent once '

@@ -152,10 +152,13 @@ class TestAppExceptions:
         assert any("after http.response.start" in note for note in info.value.__notes__)
 
     async def test_exception_after_accept_says_1011(self) -> None:
-        with pytest.raises(Boom) as info:
+        async def run() -> None:
             async with WebsocketCommunicator(raise_after_accept, "/") as communicator:
                 await communicator.connect()
                 await communicator.receive_output()
+
+        with pytest.raises(Boom) as info:
+            await run()
         assert any("R91" in note and "1011" in note for note in info.value.__notes__)
 
 
@@ -166,10 +169,13 @@ class TestLifespanOutcomes:
         async def no_lifespan(scope: Any, receive: Any, send: Any) -> None:
             raise RuntimeError("only http")
 
-        with pytest.raises(RuntimeError, match="only http"):
+        async def run() -> None:
             async with ApplicationCommunicator(no_lifespan, dict(LIFESPAN_SCOPE)) as communicator:
                 await communicator.send_input({"type": "lifespan.startup"})
                 await communicator.receive_output()
+
+        with pytest.raises(RuntimeError, match="only http"):
+            await run()
 
     async def test_failed_messages_are_valid(self) -> None:
         """L2/L7: startup.failed and shutdown.failed are valid answers."""
@@ -203,10 +209,13 @@ class TestLifespanOutcomes:
             await receive()
             raise Boom("db down")
 
-        with pytest.raises(Boom) as info:
+        async def run() -> None:
             async with ApplicationCommunicator(raises_in_startup, dict(LIFESPAN_SCOPE)) as c:
                 await c.send_input({"type": "lifespan.startup"})
                 await c.receive_output()
+
+        with pytest.raises(Boom) as info:
+            await run()
         assert any("R99" in note for note in info.value.__notes__)
 
 

@@ -63,7 +63,8 @@ def test_bad_http_scope_is_refused_at_once(rule: str, field: str, kwargs: dict[s
     assert info.value.rule_id == rule
     assert info.value.field == field
     assert field.split(".")[0].split("[")[0] in str(info.value)
-    assert str(info.value).startswith(f"{rule}: ") and "scope" in str(info.value)
+    assert str(info.value).startswith(f"{rule}: ")
+    assert "scope" in str(info.value)
 
 
 @pytest.mark.parametrize(
