@@ -850,6 +850,14 @@ class HttpChecker:
                 field="more_trailers",
                 fix="send http.response.trailers (more_trailers=False)",
             )
+        elif not self.sent and not self.body_seen:
+            report.fail(
+                "R54",
+                'the app returned after "http.response.start" without sending any '
+                '"http.response.body" (more_body=False completes the response)',
+                field="more_body",
+                fix='send {"type": "http.response.body", "body": b"..."}',
+            )
         else:
             report.fail(
                 "R58",

@@ -109,7 +109,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
             _r("R19", "core", _E, "scope['extensions'] is a dict of extension name to dict; an app sends an extension's events only if the server advertised it.", "Servers treat an unadvertised extension event as an unknown type (see R107, R103).", _EXT),
             _r("R20", "core", _E, "The app is called once per connection.", "-", _CORE, False),
             # ---------------------------------------------------------------- http scope
-            _r("R21", "http", _E, "An http scope has type 'http'.", "-", _HSCOPE),
+            _r("R21", "http", _E, "An http scope has type 'http'.", "-", _HSCOPE, False),
             _r("R22", "http", _E, "scope['asgi']['spec_version'] is one of '2.0' ... '2.5' (optional, default '2.0').", "Apps compare it to decide behaviour (Starlette reads it for send() errors).", _HSCOPE),
             _r("R23", "http", _E, "http_version is one of '1.0', '1.1', '2' (hypercorn also sends '3').", "No server sends anything else.", _HSCOPE),
             _r("R24", "http", _E, "method is a str, uppercased.", "Servers pass the request line's method; it is always uppercase on the wire in practice.", _HSCOPE),
@@ -151,7 +151,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
             _r("R59", "http", _E, "An exception before http.response.start gives a 500; after it the connection is cut mid-response.", "uvicorn 'Exception in ASGI application'; hypercorn 'Error in ASGI Framework'; daphne may hang after a started response.", _CORE),
             _r("R60", "http", _E, "A server need not flush http.response.start before the first body.", "-", _START, False),
             # ---------------------------------------------------------------- websocket scope
-            _r("R61", "websocket", _E, "A websocket scope has type 'websocket'.", "-", _WSCOPE),
+            _r("R61", "websocket", _E, "A websocket scope has type 'websocket'.", "-", _WSCOPE, False),
             _r("R62", "websocket", _E, "scope['asgi']['spec_version'] is one of '2.0' ... '2.5' (optional, default '2.0').", "uvicorn sends '2.4', hypercorn '2.3'.", _WSCOPE),
             _r("R63", "websocket", _E, "http_version is '1.1' or '2' (optional, default '1.1').", "-", _WSCOPE),
             _r("R64", "websocket", _E, "scheme is a non-empty str, likely 'ws' or 'wss' (optional, default 'ws').", "-", _WSCOPE),

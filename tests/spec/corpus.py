@@ -26,6 +26,7 @@ def http_app(*messages: dict[str, Any], name: str = "app") -> ASGI:
             await send(message)
 
     app.__qualname__ = name
+    app.messages = messages  # type: ignore[attr-defined]  # for the rules reference
     return app
 
 
@@ -38,6 +39,7 @@ def ws_app(*messages: dict[str, Any], wait_connect: bool = True) -> ASGI:
         for message in messages:
             await send(message)
 
+    app.messages = messages  # type: ignore[attr-defined]
     return app
 
 
@@ -128,7 +130,7 @@ HTTP_CASES = [
     Case("body-after-final-body", "R55", "type", http_app(START, BODY, BODY), real_world="V13"),
     Case("return-without-response", "R57", "type", return_without_response, real_world="V14"),
     Case("return-with-more-body-pending", "R58", "more_body", return_with_body_pending, real_world="V15"),
-    Case("return-after-start-without-body", "R58", "more_body", return_after_start),
+    Case("return-after-start-without-body", "R54", "more_body", return_after_start),
     Case("unknown-http-type", "R11", "type", http_app({"type": "http.response.bogus"}), real_world="V18"),
     Case("websocket-type-in-http", "R7", "type", http_app({"type": "websocket.accept"}), real_world="V19"),
     Case("body-longer-than-content-length", "R50", "body", http_app({**START, "headers": [[b"content-length", b"1"]]}, BODY), real_world="V20"),

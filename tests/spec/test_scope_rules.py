@@ -102,18 +102,27 @@ def test_missing_required_http_keys() -> None:
     assert info.value.rule_id == "R28"
 
 
-@pytest.mark.parametrize(
-    ("rule", "field", "kwargs"),
-    [
-        ("R71", "subprotocols", {"subprotocols": "chat"}),
-        ("R63", "http_version", {"http_version": "1.0"}),
-        ("R62", "asgi.spec_version", {"spec_version": "3.0"}),
-        ("R64", "scheme", {"scheme": ""}),
-        ("R67", "query_string", {"scope": {"query_string": "a=1"}}),
-        ("R69", "headers[0]", {"headers": [("host", b"x")]}),
-        ("R70", "client", {"client": ["127.0.0.1"]}),
-    ],
-)
+WS_CASES = [
+    ("R71", "subprotocols", {"subprotocols": "chat"}),
+    ("R63", "http_version", {"http_version": "1.0"}),
+    ("R62", "asgi.spec_version", {"spec_version": "3.0"}),
+    ("R64", "scheme", {"scheme": ""}),
+    ("R67", "query_string", {"scope": {"query_string": "a=1"}}),
+    ("R69", "headers[0]", {"headers": [("host", b"x")]}),
+    ("R70", "client", {"client": ["127.0.0.1"]}),
+    ("R65", "path", {"scope": {"path": b"/ws/"}}),
+    ("R66", "raw_path", {"scope": {"raw_path": "/ws/"}}),
+    ("R68", "root_path", {"scope": {"root_path": b"/api"}}),
+    ("R72", "state", {"scope": {"state": []}}),
+    ("R72", "extensions", {"scope": {"extensions": []}}),
+]
+LIFESPAN_CASES = [
+    ({"asgi": {"version": "3.0", "spec_version": "3.0"}}, "asgi.spec_version"),
+    ({"state": None}, "state"),
+]
+
+
+@pytest.mark.parametrize(("rule", "field", "kwargs"), WS_CASES)
 def test_bad_websocket_scope_is_refused(rule: str, field: str, kwargs: dict[str, Any]) -> None:
     with pytest.raises(ProtocolError) as info:
         WebsocketCommunicator(app, "/ws/", **kwargs)
@@ -124,11 +133,7 @@ def test_websocket_query_string_none_is_allowed() -> None:
     WebsocketCommunicator(app, "/ws/", scope={"query_string": None}, strict="pedantic")
 
 
-@pytest.mark.parametrize(
-    ("override", "field"),
-    [({"asgi": {"version": "3.0", "spec_version": "3.0"}}, "asgi.spec_version"),
-     ({"state": None}, "state")],
-)
+@pytest.mark.parametrize(("override", "field"), LIFESPAN_CASES)
 def test_bad_lifespan_scope_is_refused(override: dict[str, Any], field: str) -> None:
     with pytest.raises(ProtocolError) as info:
         ApplicationCommunicator(app, {**LIFESPAN_SCOPE, **override})
