@@ -25,6 +25,7 @@ DONE: Final = 3
 _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z").match
 _BAD_VALUE: Final = re.compile(rb"[\r\n\x00]").search
 _UPPER: Final = re.compile(rb"[A-Z]").search
+_ADDRESS: Final = re.compile(r" object at 0x[0-9a-fA-F]+").sub
 
 _KNOWN_HTTP: Final = frozenset(
     {
@@ -50,7 +51,7 @@ _EXTENSION_OF: Final = {
 
 def describe_value(value: Any) -> str:
     """``str 'text/plain'``: the type and a short repr of a value, for messages."""
-    text = repr(value)
+    text = _ADDRESS(" object", repr(value))
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
