@@ -233,6 +233,16 @@ quoted below is what asgitest really raises.
 | `"warn"` | `ProtocolWarning` | `ProtocolWarning` |
 | `"off"` (also `False`/`None`) | not checked | not checked |
 
+For example, this app breaks one error rule and one pedantic rule:
+
+```python
+--8<-- "docs/spec/spec_check_example.py:broken"
+```
+
+```python
+--8<-- "docs/spec/spec_check_example.py:default"
+```
+
 A `ProtocolError` is an `AssertionError`; it carries `.rule_id`, `.severity`, `.offending` (the
 message) and `.field`, and the transcript of the connection with a `^ R40 broken here` marker.
 Messages the app sends after the client disconnected are never violations (the spec makes
