@@ -112,6 +112,11 @@ def check_headers(
             fix=f"send a list of pairs, e.g. {example}",
         )
         return pairs
+    if not isinstance(headers, list | tuple) and iter(headers) is headers:
+        # A one-shot iterator (a generator): checking it would consume it, so keep its items
+        # in a list, which is what the server (or the test) reads next.
+        headers = list(headers)
+        message[key] = headers
     tuples = isinstance(headers, tuple)
     for index, item in enumerate(headers):
         field = f"{key}[{index}]"

@@ -317,6 +317,15 @@ async def scenario_starlette(strict: str) -> None:
         assert close["code"] == 4001
     async with WebsocketCommunicator(starlette_app, "/reject", strict=strict) as ws:  # type: ignore[arg-type]
         assert (await ws.connect())[0] is False
+    # With the pathsend extension advertised, FileResponse hands the path to the server.
+    pathsend = {"extensions": {"http.response.pathsend": {}}}
+    async with HttpCommunicator(starlette_app, "GET", "/file", scope=pathsend, strict=strict) as http:  # type: ignore[arg-type]
+        await http.send_input({"type": "http.request", "body": b""})
+        assert (await http.receive_output())["type"] == "http.response.start"
+        assert await http.receive_output() == {"type": "http.response.pathsend", "path": FILE_PATH}
+    # Spec 2.4: StreamingResponse stops listening for http.disconnect and relies on OSError.
+    async with HttpCommunicator(starlette_app, "GET", "/stream", spec_version="2.4", strict=strict) as http:  # type: ignore[arg-type]
+        assert (await http.get_response()).body == b"s0s1s2"
     await _lifespan_roundtrip(starlette_app, strict)
 
 

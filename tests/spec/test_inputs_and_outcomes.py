@@ -272,3 +272,15 @@ class TestAfterDisconnect:
             assert (await c.connect())[0]
             await c.disconnect()
         assert len(seen) == 1
+
+
+async def test_headers_from_a_generator_are_checked_without_being_lost() -> None:
+    async def generator_headers(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        headers = ([name, value] for name, value in [(b"x-a", b"1"), (b"x-b", b"2")])
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async with HttpCommunicator(generator_headers, "GET", "/", strict="pedantic") as c:
+        response = await c.get_response()
+    assert list(response.headers.items()) == [("x-a", "1"), ("x-b", "2")]
