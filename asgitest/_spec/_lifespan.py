@@ -108,14 +108,14 @@ class LifespanChecker:
             return
         expected_state, next_state, rule = answer
         if self.state != expected_state:
+            phase = "lifespan.startup" if expected_state == STARTING else "lifespan.shutdown"
+            if self.state < expected_state:
+                why = f'before "{phase}" was received; await receive() first'
+            else:
+                why = f'after "{phase}" was already answered; answer it exactly once'
             report.fail(
                 "R97",
-                f'"{kind}" sent {_NAMES[self.state]}'
-                + (
-                    "; the app must first receive the matching event"
-                    if self.state in (IDLE, STARTED)
-                    else "; each phase is answered exactly once"
-                ),
+                f'"{kind}" sent {why}',
                 offending=message,
                 field="type",
                 fix="await receive() and answer each lifespan event once",
