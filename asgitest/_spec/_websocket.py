@@ -271,8 +271,8 @@ class WebsocketChecker:
             elif subprotocol not in self.subprotocols:
                 report.fail(
                     "R77",
-                    f'"websocket.accept" subprotocol {subprotocol!r} was not offered by the '
-                    f"client (scope subprotocols: {self.subprotocols!r})",
+                    f'"websocket.accept" subprotocol {subprotocol!r}: the client did not offer '
+                    f"it (scope subprotocols: {self.subprotocols!r})",
                     offending=message,
                     field="subprotocol",
                     fix="pick one of scope['subprotocols'], or None",
