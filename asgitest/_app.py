@@ -35,7 +35,7 @@ def _is_async_callable(obj: Any) -> bool:
 def _accepts(func: Any, count: int) -> bool | None:
     """Whether ``func`` can be called with ``count`` positional arguments (None: unknown)."""
     try:
-        signature = inspect.signature(func)
+        signature = inspect.signature(func, follow_wrapped=False)
     except (TypeError, ValueError):
         return None
     try:
@@ -86,18 +86,16 @@ def _check(app: Any) -> ASGIApp:
         return _asgi2(app)
     if getattr(app, "_asgi_single_callable", False):
         return cast(ASGIApp, app)
-    target = app if (inspect.isfunction(app) or inspect.ismethod(app)) else None
-    if target is None and _is_async_callable(app):
-        target = app
-    call = getattr(type(app), "__call__", None) if target is None else None
-    if target is None and call is not None and _is_async_callable(call):
-        target = app  # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-    if target is not None and _is_async_callable(target):
-        if _accepts(target, 3) is False:
+    is_async = _is_async_callable(app)
+    if not is_async and not (inspect.isfunction(app) or inspect.ismethod(app)):
+        # An instance whose __call__ is async (Starlette, Django, consumer instances, URLRouter...).
+        is_async = _is_async_callable(type(app).__call__)
+    if is_async:
+        if _accepts(app, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "
                 f"{_name(app)} cannot be called with three arguments: its signature is "
-                f"{_signature(target)}. An ASGI 3 application is async def app(scope, receive, send)."
+                f"{_signature(app)}. An ASGI 3 application is async def app(scope, receive, send)."
             )
         return cast(ASGIApp, app)
     # A plain sync callable: an ASGI 2 double callable takes one argument (the scope); one that
@@ -119,7 +117,7 @@ def _check(app: Any) -> ASGIApp:
 
 def _signature(func: Any) -> str:
     try:
-        return f"{_name(func)}{inspect.signature(func)}"
+        return f"{_name(func)}{inspect.signature(func, follow_wrapped=False)}"
     except (TypeError, ValueError):
         return _name(func)
 
