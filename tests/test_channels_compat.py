@@ -5,8 +5,11 @@ Each test here pins a bug that ``scripts/channels-suite`` exposed (see scripts/R
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -78,3 +81,31 @@ async def test_as_asgi_with_a_no_argument_init() -> None:
         two = await second.get_response()
     assert one["status"] == two["status"] == 200
     assert one["body"] != two["body"]  # a consumer instance per scope
+
+
+class LingeringHttpConsumer(AsyncConsumer):
+    """Like channels' SimpleHttpApp: no ``http.disconnect`` handler, so after the response it
+    is still running when the test drops the communicator."""
+
+    async def http_request(self, event: dict[str, object]) -> None:
+        await self.send({"type": "http.response.start", "status": 200, "headers": []})
+        await self.send({"type": "http.response.body", "body": b"done"})
+
+
+async def test_dropping_an_http_communicator_after_its_response_is_quiet() -> None:
+    # Bug: every channels-style HTTP test (get_response(), then nothing) emitted a
+    # LeakedAppWarning from __del__, which is an error under `-W error`/filterwarnings.
+    communicator = HttpCommunicator(LingeringHttpConsumer(), "GET", "/")
+    response = await communicator.get_response()
+    assert response["body"] == b"done"
+    engine = communicator._engine
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del communicator
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+    for _ in range(100):  # the consumer needs a few loop iterations to unwind
+        if engine.done:
+            break
+        await asyncio.sleep(0)
+    assert engine.state == "cancelled"
