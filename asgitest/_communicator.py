@@ -271,10 +271,10 @@ class ApplicationCommunicator:
             engine.cancel()
         except RuntimeError:
             return  # the event loop is closed: nothing can run any more
-        # An HTTP exchange whose response is complete is over for the test (the app has been
-        # sent "http.disconnect" and is merely winding down): dropping it is the normal
-        # channels-style use, not a leak.
-        if not self._closed and not engine.response_complete:
+        # A connection that is already closed (an HTTP response complete, a WebSocket the app
+        # closed) is over for the test: the app has been told and is merely winding down, so
+        # dropping it is the normal channels-style use, not a leak.
+        if not self._closed and engine.input_closed is None:
             import warnings
 
             from ._errors import LeakedAppWarning
