@@ -11,6 +11,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,9 @@ django.setup()
 from channels.consumer import AsyncConsumer  # noqa: E402
 from channels.exceptions import StopConsumer  # noqa: E402
 from channels.generic.http import AsyncHttpConsumer  # noqa: E402
+from channels.generic.websocket import WebsocketConsumer  # noqa: E402
 
-from asgitest import HttpCommunicator  # noqa: E402
+from asgitest import HttpCommunicator, WebsocketCommunicator  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 
@@ -104,8 +106,33 @@ async def test_dropping_an_http_communicator_after_its_response_is_quiet() -> No
         del communicator
         gc.collect()
     assert [str(w.message) for w in caught] == []
-    for _ in range(100):  # the consumer needs a few loop iterations to unwind
+    assert await _unwound(engine) == "cancelled"
+
+
+class ClosingWebsocketConsumer(WebsocketConsumer):
+    def connect(self) -> None:
+        self.accept()
+        self.close(code=4007, reason="bye")
+
+
+async def _unwound(engine: Any) -> str:
+    for _ in range(100):  # a consumer needs a few loop iterations to unwind
         if engine.done:
             break
         await asyncio.sleep(0)
-    assert engine.state == "cancelled"
+    return str(engine.state)
+
+
+async def test_dropping_a_websocket_the_app_closed_is_quiet() -> None:
+    # Bug: channels' test_close_reason (connect, read the close, stop) warned as a leak.
+    communicator = WebsocketCommunicator(ClosingWebsocketConsumer.as_asgi(), "/")
+    assert await communicator.connect() == (True, None)
+    close = await communicator.receive_output()
+    assert close == {"type": "websocket.close", "code": 4007, "reason": "bye"}
+    engine = communicator._engine
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del communicator
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+    assert await _unwound(engine) in ("finished", "cancelled")
