@@ -105,7 +105,7 @@ def _check(app: Any) -> ASGIApp:
     if _accepts(app, 3):
         raise InvalidApplication(
             f"asgitest expected an ASGI application, but {_name(app)} is a synchronous callable "
-            f"{_signature(app)}. ASGI applications are async: write `async def {_name(app)}"
+            f"{_signature(app)}. ASGI applications are async: write `async def {_short_name(app)}"
             "(scope, receive, send)`. If it does return an awaitable, mark it with "
             "asgiref.sync.markcoroutinefunction()."
         )
@@ -113,6 +113,11 @@ def _check(app: Any) -> ASGIApp:
         f"asgitest expected an ASGI application taking (scope, receive, send), but got "
         f"{_describe(app)} with signature {_signature(app)}."
     )
+
+
+def _short_name(obj: Any) -> str:
+    """The bare name, for code the message suggests (``async def app``, not ``f.<locals>.app``)."""
+    return getattr(obj, "__name__", None) or type(obj).__name__
 
 
 def _signature(func: Any) -> str:
