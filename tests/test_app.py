@@ -303,6 +303,8 @@ def test_dropped_communicator_is_cancelled_and_warned_about(pytester: pytest.Pyt
         "error",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "no:django",
         "-o",
         "asyncio_mode=strict",
         "-o",

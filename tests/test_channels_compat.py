@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -20,11 +19,9 @@ pytest.importorskip("channels")
 _FRAMEWORKS = str(Path(__file__).resolve().parent / "frameworks")
 if _FRAMEWORKS not in sys.path:
     sys.path.insert(0, _FRAMEWORKS)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_settings")
+from django_setup import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from channels.consumer import AsyncConsumer  # noqa: E402
 from channels.exceptions import StopConsumer  # noqa: E402

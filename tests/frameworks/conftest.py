@@ -6,15 +6,6 @@ pytest-django then sets up the test database for tests marked ``django_db``.
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
+from django_setup import setup_django
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_settings")
-
-import django  # noqa: E402
-
-django.setup()
+setup_django()
