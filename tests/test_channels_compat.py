@@ -23,10 +23,14 @@ from django_setup import setup_django  # noqa: E402
 
 setup_django()
 
+from asgiref.sync import async_to_sync, sync_to_async  # noqa: E402
 from channels.consumer import AsyncConsumer  # noqa: E402
 from channels.exceptions import StopConsumer  # noqa: E402
 from channels.generic.http import AsyncHttpConsumer  # noqa: E402
-from channels.generic.websocket import WebsocketConsumer  # noqa: E402
+from channels.generic.websocket import (  # noqa: E402
+    AsyncJsonWebsocketConsumer,
+    WebsocketConsumer,
+)
 
 from asgitest import HttpCommunicator, WebsocketCommunicator  # noqa: E402
 
@@ -133,3 +137,117 @@ async def test_dropping_a_websocket_the_app_closed_is_quiet() -> None:
         gc.collect()
     assert [str(w.message) for w in caught] == []
     assert await _unwound(engine) in ("finished", "cancelled")
+
+
+# ---------------------------------------------------------------- code built on channels.testing
+# Third-party test helpers subclass the communicators and rely on asgiref's attribute names and
+# internal call paths (CHANNELS.md section g). These keep working on asgitest.
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.accept(subprotocol=(self.scope["subprotocols"] or [None])[0])
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        for _ in range(content.get("repeat", 1)):
+            await self.send_json({"echo": content["text"]})
+
+
+class RecordingCommunicator(WebsocketCommunicator):
+    """Records the calls the channels helpers make through the asgiref methods."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[str, Any]] = []
+
+    async def receive_output(self, timeout: Any = 1) -> Any:
+        self.calls.append(("receive_output", timeout))
+        return await super().receive_output(timeout)
+
+    async def send_input(self, message: Any) -> None:
+        self.calls.append(("send_input", message["type"]))
+        await super().send_input(message)
+
+    async def wait(self, timeout: Any = 1) -> None:
+        self.calls.append(("wait", timeout))
+        await super().wait(timeout)
+
+    async def connect(self, timeout: Any = 1) -> Any:
+        return await super().connect(timeout)  # positionally, as helpers do
+
+    async def disconnect(self, code: int = 1000, timeout: Any = 1) -> None:
+        await super().disconnect(code, timeout)
+
+
+async def test_helpers_go_through_the_asgiref_methods() -> None:
+    communicator = RecordingCommunicator(ChatConsumer.as_asgi(), "/chat/", subprotocols=["v1"])
+    assert await communicator.connect(2) == (True, "v1")
+    await communicator.send_json_to({"text": "hi"})
+    assert await communicator.receive_json_from(3) == {"echo": "hi"}
+    await communicator.send_to(text_data='{"text": "raw"}')
+    assert await communicator.receive_from() == '{"echo": "raw"}'
+    await communicator.disconnect(1001, 4)
+    assert communicator.calls == [
+        ("send_input", "websocket.connect"),
+        ("receive_output", 2),
+        ("send_input", "websocket.receive"),
+        ("receive_output", 3),
+        ("send_input", "websocket.receive"),
+        ("receive_output", communicator.calls[5][1]),
+        ("send_input", "websocket.disconnect"),
+        ("wait", 4),
+    ]
+
+
+async def test_future_and_queues_as_asgiref_exposes_them() -> None:
+    communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/chat/")
+    assert not communicator.future.done()  # starts the app, as in asgiref
+    await communicator.connect()
+    assert communicator.output_queue.empty()
+    await communicator.send_json_to({"text": "a", "repeat": 2})
+    first = await communicator.output_queue.get()
+    assert first == {"type": "websocket.send", "text": '{"echo": "a"}'}
+    assert await communicator.receive_nothing(timeout=0.5) is False  # the second is there
+    assert communicator.output_queue.qsize() == 1
+    assert communicator.input_queue.empty()
+    await communicator.receive_json_from()
+    await communicator.disconnect()
+    assert communicator.future.done()
+    assert communicator.future.result() is None
+
+
+async def test_drain_until_timeout_then_disconnect_cleanly() -> None:
+    # The loop helpers write: read until asyncio.TimeoutError. On channels the app is then
+    # cancelled and disconnect() raises CancelledError; on asgitest the app keeps running.
+    communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/chat/")
+    await communicator.connect()
+    await communicator.send_json_to({"text": "x", "repeat": 3})
+    received = []
+    while True:
+        try:
+            received.append(await communicator.receive_json_from(timeout=0.05))
+        except TimeoutError:
+            break
+    assert received == [{"echo": "x"}] * 3
+    await communicator.send_json_to({"text": "still alive"})
+    assert await communicator.receive_json_from() == {"echo": "still alive"}
+    await communicator.disconnect()
+
+
+async def test_receive_nothing_through_async_to_sync_from_a_worker_thread() -> None:
+    # A helper called from database_sync_to_async code checks for silence with
+    # async_to_sync(communicator.receive_nothing): it runs in the test's loop, from another
+    # thread. (The consumer cannot run a handler meanwhile: its aclose_old_connections() needs
+    # the sync thread this helper occupies; that is asgiref's thread-sensitivity, as on channels.)
+    communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/chat/")
+    await communicator.connect()
+    await communicator.send_json_to({"text": "ping"})
+    assert await communicator.receive_nothing() is False  # the echo is waiting
+
+    def in_worker_thread() -> bool:
+        return async_to_sync(communicator.receive_nothing)(timeout=0.05)
+
+    assert await sync_to_async(in_worker_thread)() is False
+    assert await communicator.receive_json_from() == {"echo": "ping"}
+    assert await sync_to_async(in_worker_thread)() is True
+    await communicator.disconnect()
