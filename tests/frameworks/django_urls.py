@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
@@ -32,7 +33,7 @@ def echo_view(request: HttpRequest) -> HttpResponse:
 
 
 async def streaming_view(request: HttpRequest) -> StreamingHttpResponse:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for index in range(3):
             yield f"chunk {index}\n".encode()
 

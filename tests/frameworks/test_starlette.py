@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,7 +30,7 @@ async def describe(request: Request) -> JSONResponse:
 
 
 async def stream(request: Request) -> StreamingResponse:
-    async def numbers():  # type: ignore[no-untyped-def]
+    async def numbers() -> AsyncIterator[str]:
         for number in range(3):
             yield f"{number},"
 
@@ -42,7 +44,7 @@ async def echo(websocket: WebSocket) -> None:
             message = await websocket.receive_json()
             await websocket.send_json({"echo": message, "path": websocket.url.path})
     except WebSocketDisconnect as disconnect:
-        websocket.app.state.last_close = disconnect.code  # type: ignore[attr-defined]
+        websocket.app.state.last_close = disconnect.code
 
 
 async def refuse(websocket: WebSocket) -> None:
