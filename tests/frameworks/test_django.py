@@ -88,7 +88,7 @@ async def test_django_404_and_channels_style_dict(django_app: Any) -> None:
     assert response["status"] == 404
     assert isinstance(response, dict)
     assert (b"Content-Type", b"text/html; charset=utf-8") in response.get("headers", [])
-    await communicator.wait()  # Django's handler returns once the response is sent
+    await communicator.wait(timeout=10)  # Django's handler returns once the response is sent
 
 
 # ---------------------------------------------------------------- WebSocket consumers
