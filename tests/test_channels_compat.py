@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -253,3 +255,32 @@ async def test_receive_nothing_through_async_to_sync_from_a_worker_thread() -> N
     assert await communicator.receive_json_from() == {"echo": "ping"}
     assert await sync_to_async(in_worker_thread)() is True
     await communicator.disconnect()
+
+
+# ---------------------------------------------------------------- scripts/channels-suite
+
+
+def test_channels_suite_plugin_puts_asgitest_in_place_of_channels_testing(tmp_path: Path) -> None:
+    # The suite itself needs a django/channels checkout and is not run here; its swap plugin is.
+    script = Path(__file__).resolve().parent.parent / "scripts" / "channels-suite"
+    namespace: dict[str, Any] = {"__name__": "channels_suite", "__file__": str(script)}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    (tmp_path / "swap_plugin.py").write_text(namespace["PLUGIN"])
+    probe = (
+        "import swap_plugin, asgitest\n"
+        "swap_plugin.pytest_configure(None)\n"
+        "from channels.testing import ApplicationCommunicator, HttpCommunicator, "
+        "WebsocketCommunicator\n"
+        "import channels.testing\n"
+        "print(ApplicationCommunicator is asgitest.ApplicationCommunicator,"
+        " HttpCommunicator is asgitest.HttpCommunicator,"
+        " WebsocketCommunicator is asgitest.WebsocketCommunicator,"
+        " channels.testing.__doc__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    env.pop("CHANNELS_SUITE_STRICT", None)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True True True asgitest standing in for channels.testing"
