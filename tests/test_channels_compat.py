@@ -239,22 +239,36 @@ async def test_drain_until_timeout_then_disconnect_cleanly() -> None:
 
 
 async def test_receive_nothing_through_async_to_sync_from_a_worker_thread() -> None:
-    # A helper called from database_sync_to_async code checks for silence with
-    # async_to_sync(communicator.receive_nothing): it runs in the test's loop, from another
-    # thread. (The consumer cannot run a handler meanwhile: its aclose_old_connections() needs
-    # the sync thread this helper occupies; that is asgiref's thread-sensitivity, as on channels.)
+    # A helper called from database_sync_to_async code talks to the communicator through
+    # async_to_sync: the calls run in the test's loop while the helper holds the sync thread.
+    # Bug: every consumer awaits aclose_old_connections() before each message, a sync_to_async
+    # hop to that very thread, so the consumer stalled until the helper's receive_nothing gave
+    # up, and it returned True although an answer was on its way.
     communicator = WebsocketCommunicator(ChatConsumer.as_asgi(), "/chat/")
     await communicator.connect()
-    await communicator.send_json_to({"text": "ping"})
-    assert await communicator.receive_nothing(timeout=5) is False  # returns once the echo is in
 
-    def in_worker_thread() -> bool:
-        return async_to_sync(communicator.receive_nothing)(timeout=0.05)
+    def in_worker_thread() -> tuple[bool, bool]:
+        quiet = async_to_sync(communicator.receive_nothing)(timeout=0.05)
+        async_to_sync(communicator.send_json_to)({"text": "ping"})
+        busy = async_to_sync(communicator.receive_nothing)(timeout=5)  # False once it answers
+        return quiet, busy
 
-    assert await sync_to_async(in_worker_thread)() is False
+    assert await sync_to_async(in_worker_thread)() == (True, False)
     assert await communicator.receive_json_from() == {"echo": "ping"}
-    assert await sync_to_async(in_worker_thread)() is True
     await communicator.disconnect()
+
+
+async def test_aclose_old_connections_is_restored_when_the_app_ends() -> None:
+    import channels.consumer
+    import channels.db
+
+    original = channels.consumer.aclose_old_connections
+    assert original is channels.db.aclose_old_connections
+    async with WebsocketCommunicator(ChatConsumer.as_asgi(), "/chat/") as communicator:
+        await communicator.connect()
+        assert channels.consumer.aclose_old_connections is not original  # neutralised
+    assert channels.consumer.aclose_old_connections is original
+    assert channels.db.aclose_old_connections is original
 
 
 # ---------------------------------------------------------------- scripts/channels-suite
