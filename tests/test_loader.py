@@ -68,7 +68,9 @@ class TestParse:
 
     def test_factory_with_literal_arguments(self) -> None:
         spec = parse_import_string("pkg.mod:create(1, debug=True)")
-        assert spec.call and spec.args == (1,) and dict(spec.kwargs) == {"debug": True}
+        assert spec.call
+        assert spec.args == (1,)
+        assert dict(spec.kwargs) == {"debug": True}
 
     def test_module_only(self) -> None:
         assert parse_import_string("pkg.mod").attrs == ()
@@ -102,7 +104,7 @@ class TestLoad:
 
 class TestLoadErrors:
     def test_missing_module(self) -> None:
-        with pytest.raises(UsageError, match=r"Could not import module 'no_such_mod_xyz'.*pythonpath"):
+        with pytest.raises(UsageError, match=r"Could not import module 'no_such_mod_xyz'.*path"):
             load_app("no_such_mod_xyz:app", where="pyproject.toml")
 
     def test_missing_attribute_lists_public_names(self, module: str, tmp_path: Path) -> None:
