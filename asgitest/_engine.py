@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections import deque
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -51,6 +52,10 @@ CANCELLED: Final = "cancelled"
 # Strong references to running app tasks: asyncio keeps only weak ones, and a pending task that
 # is garbage collected prints "Task was destroyed but it is pending!".
 _running_tasks: set[asyncio.Task[Any]] = set()
+
+start_hook: Callable[[Engine], None] | None = None
+"""Called with every engine as it starts, when set. The pytest plugin sets it for the duration
+of each test to find the communicators a test built itself (one global read per start)."""
 
 _TRIO_NEEDS_ASYNC_WITH: Final = """\
 Under trio, asgitest runs the application inside a nursery, so a communicator must be entered \
@@ -264,6 +269,8 @@ class Engine:
             return
         backend = current_backend()
         self.backend = backend
+        if start_hook is not None:
+            start_hook(self)
         try:
             awaitable = self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
