@@ -27,7 +27,9 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._http import HttpCommunicator
+from ._lifespan import LifespanCommunicator
 from ._response import Response
+from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
@@ -43,6 +45,7 @@ __all__ = [
     "HttpCommunicator",
     "InvalidApplication",
     "LeakedAppWarning",
+    "LifespanCommunicator",
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
@@ -51,6 +54,7 @@ __all__ = [
     "Response",
     "set_timeout_factor",
     "Summarized",
+    "TestApp",
     "Timeout",
     "Transcript",
     "TranscriptEntry",
