@@ -110,8 +110,8 @@ def _setup_django(where: str | None) -> None:
     if not settings_module:
         return
     try:
-        import django
-        from django.apps import apps
+        import django  # type: ignore[import-untyped,unused-ignore]
+        from django.apps import apps  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return
     if apps.ready:
