@@ -101,7 +101,7 @@ or define an `asgi_app` fixture in conftest.py that returns the app object."""
 
 _LEAKED_IN_TEST: Final = """\
 asgitest: {count} application instance{s} started by the test through asgitest fixtures \
-{was} still running when the test ended; asgitest cancelled {them}. Close each connection \
+{was} still running when the test ended, and {was} cancelled. Close each connection \
 before the test returns: use `async with` (or `await communicator.disconnect()` / \
 `await communicator.wait()`), or mark the test @pytest.mark.asgi(allow_leaks=True) if that \
 is intended.
@@ -110,7 +110,7 @@ is intended.
 
 _LEAKED_IN_FIXTURE: Final = """\
 asgitest: {count} application instance{s} made through asgitest fixtures {was} still running \
-after the test's fixtures were torn down; asgitest cancelled {them}. An async fixture that \
+after the test's fixtures were torn down, and {was} cancelled. An async fixture that \
 enters a communicator or asgi_test_app should leave it (`async with` around its `yield`). \
 Mark the test @pytest.mark.asgi(allow_leaks=True) if that is intended.
 
@@ -458,6 +458,7 @@ class _Registry:
     def __init__(self, settings: AsgiConfig) -> None:
         self.settings = settings
         self.phase = "setup"
+        self.transcripts_shown = False
         self.tracked: list[_Tracked] = []
         self._by_engine: dict[int, _Tracked] = {}
 
@@ -537,7 +538,6 @@ def _plural(template: str, leaks: list[_Tracked], registry: _Registry) -> str:
         count=len(leaks),
         s="s" if many else "",
         was="were" if many else "was",
-        them="them" if many else "it",
         details=_describe_leaks(leaks, registry.settings.transcript_lines, registry),
     )
 
@@ -562,6 +562,7 @@ def _asgitest_registry(request: pytest.FixtureRequest) -> Iterator[_Registry]:
         _warn_own(tracked)
     mine = [tracked for tracked in leaks if tracked.fixture]
     if mine and not settings.allow_leaks:
+        registry.transcripts_shown = True
         pytest.fail(_plural(_LEAKED_IN_FIXTURE, mine, registry), pytrace=False)
 
 
@@ -592,6 +593,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         # so those are checked after teardown (and only warned about).
         mine = registry.leaks(("call",), fixture_only=True)
         if mine and not failed and not registry.settings.allow_leaks:
+            registry.transcripts_shown = True  # in the failure message: no report section
             pytest.fail(_plural(_LEAKED_IN_TEST, mine, registry), pytrace=False)
 
 
@@ -602,7 +604,7 @@ def pytest_runtest_makereport(
     excinfo = call.excinfo
     if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception):
         registry = item.stash.get(_REGISTRY_KEY, None)
-        if registry is not None:
+        if registry is not None and not registry.transcripts_shown:
             text = registry.render(registry.settings.transcript_lines)
             if text:
                 item.add_report_section(call.when, "asgitest transcript", text)

@@ -81,10 +81,14 @@ APPS = textwrap.dedent(
 INI = textwrap.dedent(
     """
     [pytest]
-    asyncio_default_fixture_loop_scope = function
-    asyncio_default_test_loop_scope = function
     {extra}
     """
+)
+_ASYNCIO_INI = (
+    "-o",
+    "asyncio_default_fixture_loop_scope=function",
+    "-o",
+    "asyncio_default_test_loop_scope=function",
 )
 
 
@@ -113,7 +117,7 @@ def anyio_backend():
 RUNNERS = {
     "asyncio-strict": Runner(
         "asyncio-strict",
-        ("-p", "asgitest", "-p", "no:anyio", "-o", "asyncio_mode=strict"),
+        ("-p", "asgitest", "-p", "no:anyio", "-o", "asyncio_mode=strict", *_ASYNCIO_INI),
         "@pytest.mark.asyncio",
         fixture_decorator="@pytest_asyncio.fixture",
         module_fixture_decorator='@pytest_asyncio.fixture(scope="module", loop_scope="module")',
@@ -121,7 +125,7 @@ RUNNERS = {
     ),
     "asyncio-auto": Runner(
         "asyncio-auto",
-        ("-p", "asgitest", "-p", "no:anyio", "-o", "asyncio_mode=auto"),
+        ("-p", "asgitest", "-p", "no:anyio", "-o", "asyncio_mode=auto", *_ASYNCIO_INI),
         "",
         module_fixture_decorator='@pytest_asyncio.fixture(scope="module", loop_scope="module")',
         module_test_mark='@pytest.mark.asyncio(loop_scope="module")',
