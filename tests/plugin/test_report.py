@@ -1,0 +1,123 @@
+"""The "asgitest transcript" section of failure reports, and pytest_assertrepr_compare."""
+
+from __future__ import annotations
+
+import pytest
+from plugin_helpers import RUNNERS, Runner, render, run, setup_project
+
+FAILING = """
+from apps import chatty, echo
+from asgitest import Timeout, WebsocketCommunicator
+
+pytestmark = pytest.mark.asgi(app=chatty)
+
+
+{mark}
+async def test_fails_after_a_long_response(asgi_http_factory):
+    async with asgi_http_factory("GET", "/report") as communicator:
+        response = await communicator.get_response()
+    assert response["status"] == 200
+
+
+{mark}
+async def test_shows_the_tests_own_communicators_too(asgi_http_factory):
+    async with asgi_http_factory("GET", "/first") as first:
+        await first.get_response()
+    async with WebsocketCommunicator(echo, "/own/") as own:
+        await own.connect()
+        await own.send_to(bytes_data=b"\\x01\\x02")
+        await own.receive_from()
+    raise RuntimeError("the test broke")
+
+
+{mark}
+@pytest.mark.asgi(app="apps:silent", timeout=0.05)
+async def test_timeout(asgi_http_factory):
+    async with asgi_http_factory("POST", "/wait", body=b"payload") as communicator:
+        try:
+            await communicator.get_response()
+        finally:
+            communicator.stop()
+
+
+{mark}
+async def test_passes(asgi_http_factory):
+    async with asgi_http_factory("GET", "/") as communicator:
+        await communicator.get_response()
+"""
+
+
+def test_failure_report_has_the_transcripts(pytester: pytest.Pytester, runner: Runner) -> None:
+    setup_project(pytester, runner, ini="asgi_transcript_lines = 5")
+    pytester.makepyfile(test_report=render(FAILING, runner))
+    result = run(pytester, runner, "-rP")
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_fails_after_a_long_response _*",
+            "E       assert 500 == 200",
+            "*- Captured asgitest transcript call -*",
+            "http GET /report (asgi_http_factory) ?finished?, last 5 of 33 messages:",
+            "  ... 28 earlier lines not shown",
+            "*#29 *app → test  \"http.response.body\" body=b'chunk 27' more_body=True",
+            "*#32 *app → test  \"http.response.body\" body=b'\\x00\\xffend'",
+            "*the app returned",
+            "*_ test_shows_the_tests_own_communicators_too _*",
+            "E       RuntimeError: the test broke",
+            "*- Captured asgitest transcript call -*",
+            "http GET /first (asgi_http_factory) ?finished?, last 5 of 33 messages:",
+            "*",
+            "websocket /own/ (built by the test) ?finished?, 5 messages:",
+            "*test → app  \"websocket.receive\" bytes=b'\\x01\\x02'*",
+            "*_ test_timeout _*",
+            "E *Timeout: Timed out after 0.05s waiting for *",
+            "*- Captured asgitest transcript call -*",
+            "http POST /wait (asgi_http_factory) *messages:",
+            "*test → app  \"http.request\" body=b'payload'",
+        ]
+    )
+    # One section per failed test; the passing test gets none, even with -rP.
+    assert result.stdout.str().count("- Captured asgitest transcript call -") == 3
+
+
+ASSERTREPR = """
+import sys
+import types
+
+module = types.ModuleType("asgitest._assertions")
+
+
+def assertrepr_compare(op, left, right):
+    if op == "==" and isinstance(left, dict) and left.get("type") == "probe":
+        return ["asgitest compared the messages:", "first difference at 'value'"]
+    return None
+
+
+module.assertrepr_compare = assertrepr_compare
+sys.modules.setdefault("asgitest._assertions", module)
+"""
+
+
+def test_assertrepr_compare_is_delegated_when_available(pytester: pytest.Pytester) -> None:
+    """The plugin calls asgitest._assertions.assertrepr_compare if it can be imported (it is
+    written on another branch; a stand-in module checks the wiring, not the rendering)."""
+    setup_project(pytester, conftest=ASSERTREPR)
+    pytester.makepyfile(
+        test_compare="""
+        def test_compare():
+            assert {"type": "probe", "value": 1} == {"type": "probe", "value": 2}
+
+        def test_other_values_keep_pytest_rendering():
+            assert [1] == [2]
+        """
+    )
+    result = run(pytester, RUNNERS["anyio-asyncio"])
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "E  *assert asgitest compared the messages:",
+            "E         first difference at 'value'",
+            "*test_other_values_keep_pytest_rendering*",
+            "E       assert [1] == [2]",
+        ]
+    )
