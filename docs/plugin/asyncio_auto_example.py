@@ -9,7 +9,7 @@ pytestmark = pytest.mark.asyncio
 
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
-        while (message := await receive())["type"] != "lifespan.shutdown":
+        while (await receive())["type"] != "lifespan.shutdown":
             scope["state"]["visits"] = 0
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
