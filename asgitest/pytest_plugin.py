@@ -117,8 +117,8 @@ Mark the test @pytest.mark.asgi(allow_leaks=True) if that is intended.
 {details}"""
 
 _NOT_RUN_BY_A_PLUGIN: Final = """\
-{name} is an `async def` test that uses asgitest fixtures, but no async plugin ran it. \
-asgitest's fixtures are synchronous and work under every runner; the test itself needs one:
+{name} uses asgitest fixtures, but no async plugin ran its {what}. asgitest's fixtures are \
+synchronous and work under every runner; async tests and async fixtures need one:
 {advice}"""
 
 
@@ -608,14 +608,15 @@ def pytest_runtest_makereport(
             text = registry.render(registry.settings.transcript_lines)
             if text:
                 item.add_report_section(call.when, "asgitest transcript", text)
-        if call.when == "call" and "not natively supported" in str(excinfo.value):
-            hint = _runner_hint(item)
+        text = str(excinfo.value)
+        if "not natively supported" in text or "requested an async fixture" in text:
+            hint = _runner_hint(item, fixture="requested an async fixture" in text)
             if hint:
                 item.add_report_section(call.when, "asgitest", hint)
     return (yield)
 
 
-def _runner_hint(item: pytest.Item) -> str | None:
+def _runner_hint(item: pytest.Item, fixture: bool = False) -> str | None:
     names = getattr(item, "fixturenames", ())
     if not any(name.startswith("asgi_") for name in names):
         return None
@@ -623,21 +624,29 @@ def _runner_hint(item: pytest.Item) -> str | None:
     advice = []
     if plugins.has_plugin("asyncio"):
         mode = item.config.getini("asyncio_mode")
-        advice.append(
-            f"- pytest-asyncio is active in {mode} mode: mark the test @pytest.mark.asyncio "
-            "(or set asyncio_mode = auto)."
-        )
+        if fixture:
+            advice.append(
+                f"- pytest-asyncio is active in {mode} mode: decorate the async fixture with "
+                "@pytest_asyncio.fixture (and mark the test @pytest.mark.asyncio)."
+            )
+        else:
+            advice.append(
+                f"- pytest-asyncio is active in {mode} mode: mark the test "
+                "@pytest.mark.asyncio (or set asyncio_mode = auto)."
+            )
     if plugins.has_plugin("anyio"):
         advice.append(
             "- anyio's plugin is active: mark the test @pytest.mark.anyio (it runs on the "
-            "backends of the anyio_backend fixture; trio needs `async with` communicators)."
+            "backends of the anyio_backend fixture, and runs async fixtures only for such "
+            "tests; trio needs `async with` communicators)."
         )
     if not advice:
         advice.append(
             "- no async plugin is active: anyio's comes with anyio (enable it with -p anyio and "
             "mark the test @pytest.mark.anyio), or install pytest-asyncio."
         )
-    return _NOT_RUN_BY_A_PLUGIN.format(name=item.name, advice="\n".join(advice))
+    what = "async fixture" if fixture else "`async def` test function"
+    return _NOT_RUN_BY_A_PLUGIN.format(name=item.name, what=what, advice="\n".join(advice))
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> Any:

@@ -100,8 +100,8 @@ def test_unrun_async_test_says_which_runner_and_what_to_do(
         [
             "*async def functions are not natively supported*",
             "*- Captured asgitest call -*",
-            "test_unmarked is an `async def` test that uses asgitest fixtures, but no async "
-            "plugin ran it.*",
+            "test_unmarked uses asgitest fixtures, but no async plugin ran its `async def` "
+            "test function.*",
             advice,
         ]
     )
@@ -165,3 +165,39 @@ def test_one_lifespan_shared_across_a_module(pytester: pytest.Pytester, runner: 
     pytester.makepyfile(test_shared=render(SHARED_LIFESPAN, runner))
     result = run(pytester, runner)
     result.assert_outcomes(passed=2)
+
+
+UNDECORATED_FIXTURE = """
+import pytest
+from apps import hello
+
+pytestmark = pytest.mark.asgi(app=hello)
+
+
+@pytest.fixture
+async def running_app(asgi_test_app):
+    async with asgi_test_app as app:
+        yield app
+
+
+@pytest.mark.asyncio
+async def test_uses_it(running_app):
+    pass
+"""
+
+
+def test_async_fixture_no_runner_handles_says_what_to_do(pytester: pytest.Pytester) -> None:
+    runner = RUNNERS["asyncio-strict"]
+    setup_project(pytester, runner)
+    pytester.makepyfile(test_fixture=UNDECORATED_FIXTURE)
+    result = run(pytester, runner)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*requested an async fixture 'running_app'*",
+            "*- Captured asgitest setup -*",
+            "test_uses_it uses asgitest fixtures, but no async plugin ran its async fixture.*",
+            "- pytest-asyncio is active in strict mode: decorate the async fixture with "
+            "@pytest_asyncio.fixture*",
+        ]
+    )
