@@ -90,10 +90,9 @@ def _check(app: Any) -> ASGIApp:
     if target is None and _is_async_callable(app):
         target = app
     call = getattr(type(app), "__call__", None) if target is None else None
-    async_call = call is not None and _is_async_callable(call)
-    if target is None and async_call:
+    if target is None and call is not None and _is_async_callable(call):
         target = app  # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-    if target is not None and (async_call or _is_async_callable(target)):
+    if target is not None and (call is not None or _is_async_callable(target)):
         if _accepts(target, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "

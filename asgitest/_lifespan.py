@@ -12,6 +12,7 @@ from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
     LifespanStartupFailed,
+    Timeout,
     UnexpectedMessage,
     UsageError,
 )
@@ -25,11 +26,16 @@ __all__ = ["LifespanCommunicator"]
 _MODES: Final = ("auto", "on", "off")
 
 _NOT_SUPPORTED: Final = """\
-The app does not support the lifespan protocol: it {how} before it received \
-"lifespan.startup" or sent anything, which is how an app without lifespan (Django's \
-get_asgi_application(), for one) behaves. lifespan="on" requires lifespan support. Use \
+The app does not support the lifespan protocol: before it received "lifespan.startup" or sent \
+anything, it {how}. That is how an app without lifespan behaves (Django's \
+get_asgi_application(), for one), and lifespan="on" requires lifespan support. Use \
 lifespan="auto" to carry on without lifespan as uvicorn and hypercorn do, or lifespan="off" \
 to never send lifespan events."""
+
+_STARTUP_HINT: Final = """\
+asgitest: a lifespan app must answer "lifespan.startup" with "lifespan.startup.complete" (or \
+"lifespan.startup.failed"). Pass a larger timeout= if startup is just slow, or lifespan="off" \
+to run the app without lifespan."""
 
 
 def _normalize_mode(value: Any) -> LifespanMode:
@@ -188,7 +194,8 @@ class LifespanCommunicator(ApplicationCommunicator):
                 # The app ended before it even looked at the lifespan scope's first event.
                 crash = engine.exception
                 if crash is not None:
-                    self._unsupported(crash, f"raised {type(crash).__name__}: {crash}")
+                    how = f"raised {type(crash).__name__}: {str(crash).rstrip('.')}"
+                    self._unsupported(crash, how)
                 else:
                     self._unsupported(None, "returned")
                 return
@@ -196,6 +203,8 @@ class LifespanCommunicator(ApplicationCommunicator):
                 failed = self._pending("lifespan.startup.failed")
                 if failed is not None:
                     raise self._failure(LifespanStartupFailed, failed) from error
+            if isinstance(error, Timeout) and error.app_state == "running":
+                error.add_note(_STARTUP_HINT)
             raise  # the app's own exception, or a Timeout saying what was awaited
         finally:
             engine.awaiting = None

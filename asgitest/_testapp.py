@@ -147,7 +147,7 @@ class TestApp:
 
     @property
     def state(self) -> dict[str, Any]:
-        """The lifespan state dict (empty when no lifespan ran or the app has none)."""
+        """The state of the current (or last) lifespan; empty when none ran."""
         return self.lifespan.state if self.lifespan is not None else {}
 
     # ------------------------------------------------------------------ communicators
@@ -258,7 +258,7 @@ class TestApp:
             UsageError: the lifespan already runs.
         """
         __tracebackhide__ = True
-        if self.lifespan is not None and not self.lifespan.shut_down:
+        if self.lifespan is not None and not self.lifespan._closed:
             from ._errors import UsageError
 
             raise UsageError(f"{self!r}: startup() was already called; call shutdown() first.")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from asgitest import (
@@ -198,6 +196,7 @@ class TestFailures:
         assert 'waiting for "lifespan.startup.complete"' in text
         assert "blocked in receive()" in text
         assert info.value.awaited == '"lifespan.startup.complete"'
+        assert any("lifespan=\"off\"" in note for note in info.value.__notes__)  # the hint
         assert lifespan._engine.state == "cancelled"  # cleaned up, no leak
 
     @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # manual use needs no nursery
@@ -208,6 +207,29 @@ class TestFailures:
                 await lifespan.startup(timeout=0.01)
         finally:
             await lifespan.aclose()
+
+    async def test_hanging_shutdown_times_out_and_the_app_is_stopped(self):
+        async def hangs_in_shutdown(scope, receive, send):
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            while True:
+                await receive()
+
+        lifespan = LifespanCommunicator(hangs_in_shutdown, timeout=0.05)
+        with pytest.raises(Timeout, match='waiting for "lifespan.shutdown.complete"'):
+            async with lifespan:
+                pass
+        assert lifespan._engine.state == "cancelled"
+
+    async def test_crash_while_running_surfaces_at_shutdown(self):
+        async def crashes_after_startup(scope, receive, send):
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            raise OSError("background task died")
+
+        with pytest.raises(OSError, match="background task died"):
+            async with LifespanCommunicator(crashes_after_startup):
+                pass
 
     async def test_wrong_reply_is_an_unexpected_message(self):
         with pytest.raises(UnexpectedMessage, match='"lifespan.shutdown.complete"'):
@@ -236,6 +258,11 @@ class TestModes:
         assert "does not support the lifespan protocol" in text
         assert "ValueError: Django can only handle" in text
         assert isinstance(info.value.__cause__, ValueError)
+
+    async def test_on_mode_rejects_an_app_that_returns_at_once(self):
+        with pytest.raises(LifespanStartupFailed, match="or sent anything, it returned"):
+            async with LifespanCommunicator(returns_on_lifespan, lifespan="on"):
+                pytest.fail("the body must not run")
 
     async def test_off_mode_never_calls_the_app(self):
         calls: list[object] = []

@@ -198,6 +198,27 @@ class TestLifespanState:
         assert "state" not in app.http("GET", "/").scope
         assert app.lifespan._engine.state == "finished"  # type: ignore[union-attr]
 
+    async def test_startup_again_after_shutdown_runs_a_new_lifespan(self):
+        app = TestApp(echo_scope_app)
+        async with app:
+            first = app.lifespan
+        async with app:
+            assert app.lifespan is not first
+            assert app.lifespan_running
+
+    async def test_app_without_lifespan_can_start_again_after_shutdown(self):
+        async def http_only(scope, receive, send):
+            if scope["type"] != "http":
+                raise ValueError("http only")
+
+        app = TestApp(http_only)
+        for _ in range(2):
+            async with app:
+                assert app.lifespan is not None
+                assert app.lifespan.supported is False
+                assert not app.lifespan_running
+                assert "state" not in app.http("GET", "/").scope
+
     async def test_lifespan_off_sends_no_lifespan(self):
         async with TestApp(echo_scope_app, lifespan="off") as app:
             assert app.lifespan is None
@@ -255,7 +276,8 @@ class TestManyConnections:
     async def test_two_websocket_clients_in_one_chat_room(self):
         async with TestApp(make_chat_app()) as app:
             async with app.websocket("/chat/") as alice, app.websocket("/chat/") as bob:
-                assert (await alice.connect())[0] and (await bob.connect())[0]
+                assert (await alice.connect())[0]
+                assert (await bob.connect())[0]
                 await alice.send_to(text_data="hi bob")
                 assert await bob.receive_from() == "hi bob"
                 assert await alice.receive_from() == "hi bob"
