@@ -88,6 +88,9 @@ _STRICT_CHOICES: Final = ("on", "error", "pedantic", "warn", "off")
 _LIFESPAN_CHOICES: Final = ("auto", "on", "off")
 _MARKER_KWARGS: Final = ("app", "timeout", "strict", "lifespan", "allow_leaks")
 DEFAULT_TRANSCRIPT_LINES: Final = 50
+_REPORT_COMMUNICATORS: Final = 20  # transcripts per failure report
+_COMPACT_AT: Final = 256
+_KEEP_RECENT: Final = 64
 
 _NO_APP: Final = """\
 No ASGI application is configured for {nodeid}. Tell asgitest which app to test, in one of \
@@ -461,14 +464,14 @@ class _Registry:
         self.transcripts_shown = False
         self.tracked: list[_Tracked] = []
         self._by_engine: dict[int, _Tracked] = {}
+        self._limit = _COMPACT_AT
 
     def on_start(self, engine: Engine) -> None:
-        """The engine start hook: O(1) per communicator."""
+        """The engine start hook: amortized O(1) per communicator."""
         tracked = self._by_engine.get(id(engine))
         if tracked is None:
             tracked = _Tracked(engine, "built by the test", fixture=False)
-            self._by_engine[id(engine)] = tracked
-            self.tracked.append(tracked)
+            self._append(tracked)
         tracked.phase = self.phase
 
     def add(self, communicator: ApplicationCommunicator, label: str) -> None:
@@ -476,11 +479,25 @@ class _Registry:
         engine = communicator._engine
         tracked = self._by_engine.get(id(engine))
         if tracked is None:
-            tracked = _Tracked(engine, label, fixture=True, communicator=communicator)
-            self._by_engine[id(engine)] = tracked
-            self.tracked.append(tracked)
+            self._append(_Tracked(engine, label, fixture=True, communicator=communicator))
         else:
             tracked.label, tracked.fixture, tracked.communicator = label, True, communicator
+
+    def _append(self, tracked: _Tracked) -> None:
+        self._by_engine[id(tracked.engine)] = tracked
+        self.tracked.append(tracked)
+        if len(self.tracked) > self._limit:
+            self._compact()
+
+    def _compact(self) -> None:
+        # A test that makes thousands of communicators (a benchmark, a load test) must not keep
+        # every finished app and transcript alive: keep those that can still leak (running or
+        # not started yet) and the most recent ones, for the report.
+        recent = self.tracked[-_KEEP_RECENT:]
+        keep = [t for t in self.tracked[:-_KEEP_RECENT] if not t.phase or not t.engine.done]
+        self.tracked = keep + recent
+        self._by_engine = {id(t.engine): t for t in self.tracked}
+        self._limit = max(_COMPACT_AT, 2 * len(self.tracked))
 
     def leaks(self, phases: tuple[str, ...], fixture_only: bool = False) -> list[_Tracked]:
         """Instances started in ``phases`` that are still running, or that something other
@@ -503,11 +520,14 @@ class _Registry:
         return found
 
     def render(self, lines: int, only: list[_Tracked] | None = None) -> str:
-        """The transcripts, for the report section."""
+        """The transcripts, for the report section (the last few communicators)."""
         parts = []
-        for tracked in only if only is not None else self.tracked:
-            if not tracked.phase:
-                continue  # made but never started
+        started = [t for t in (only if only is not None else self.tracked) if t.phase]
+        if len(started) > _REPORT_COMMUNICATORS:
+            hidden = len(started) - _REPORT_COMMUNICATORS
+            parts.append(f"... {hidden} earlier communicator{'s' if hidden != 1 else ''} not shown")
+            started = started[-_REPORT_COMMUNICATORS:]
+        for tracked in started:
             engine = tracked.engine
             transcript = engine.transcript
             state = tracked.leaked or engine.state

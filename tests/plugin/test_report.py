@@ -121,3 +121,37 @@ def test_assertrepr_compare_is_delegated_when_available(pytester: pytest.Pyteste
             "E       assert [1] == [2]",
         ]
     )
+
+
+MANY = """
+import pytest
+from apps import hello
+from asgitest import HttpCommunicator
+
+
+@pytest.mark.anyio
+async def test_many_requests(_asgitest_registry):
+    for n in range(1000):
+        async with HttpCommunicator(hello, "GET", f"/{n}") as communicator:
+            await communicator.get_response()
+    # Finished instances are let go (only the recent ones are kept, for the report).
+    assert len(_asgitest_registry.tracked) < 300
+    raise AssertionError("show the report")
+"""
+
+
+def test_many_communicators_keep_the_report_short(pytester: pytest.Pytester) -> None:
+    runner = RUNNERS["anyio-asyncio"]
+    setup_project(pytester, runner)
+    pytester.makepyfile(test_many=MANY)
+    result = run(pytester, runner)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E       AssertionError: show the report",
+            "*- Captured asgitest transcript call -*",
+            "... * earlier communicators not shown",
+            "http GET /980 (built by the test) ?finished?, 3 messages:",
+        ]
+    )
+    assert result.stdout.str().count("(built by the test)") == 20
