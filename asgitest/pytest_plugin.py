@@ -577,11 +577,13 @@ def _asgitest_registry(request: pytest.FixtureRequest) -> Iterator[_Registry]:
     leaks = registry.leaks(("setup", "call", "teardown"))
     if not leaks:
         return
-    own = [tracked for tracked in leaks if not tracked.fixture]
-    for tracked in own:
-        _warn_own(tracked)
+    if settings.allow_leaks:
+        return
+    for tracked in leaks:
+        if not tracked.fixture:
+            _warn_own(tracked)
     mine = [tracked for tracked in leaks if tracked.fixture]
-    if mine and not settings.allow_leaks:
+    if mine:
         registry.transcripts_shown = True
         pytest.fail(_plural(_LEAKED_IN_FIXTURE, mine, registry), pytrace=False)
 
