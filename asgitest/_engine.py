@@ -55,6 +55,9 @@ _running_tasks: set[asyncio.Task[Any]] = set()
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
+start_hook: Callable[[Engine], None] | None = None
+"""Called with every engine as it starts, when set. The pytest plugin sets it for the duration
+of each test to find the communicators a test built itself (one global read per start)."""
 
 _TRIO_NEEDS_ASYNC_WITH: Final = """\
 Under trio, asgitest runs the application inside a nursery, so a communicator must be entered \
@@ -300,6 +303,8 @@ class Engine:
             return
         backend = current_backend()
         self.backend = backend
+        if start_hook is not None:
+            start_hook(self)
         try:
             awaitable = self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
