@@ -101,7 +101,7 @@ def test_pattern_comparisons_render_the_first_difference(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         [
             '*assert {"type": "http.response.start", "status": 500, "headers": []} == Pattern(*',
-            'E  *at ["status"]: expected 200, got 500',
+            'E  *at [[]"status"]: expected 200, got 500',
             'E  *pattern: {"type": "http.response.start", "status": 200}',
             "*test_other_values_keep_pytest_rendering*",
             "E       assert [1] == [2]",
