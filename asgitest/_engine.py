@@ -152,6 +152,13 @@ class _AsyncioSignal:
         finally:
             self._future = None
 
+    def close(self) -> None:
+        """Disarm the lazy timer (the conversation is over), so it leaves the loop's heap."""
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
+
     def _on_timer(self) -> None:
         self._timer = None
         future = self._future
@@ -407,6 +414,8 @@ class Engine:
         signal = self._test_signal
         if signal is not None:
             signal.wake()
+            if self.backend == "asyncio":
+                signal.close()
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
