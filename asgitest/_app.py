@@ -92,7 +92,8 @@ def _check(app: Any) -> ASGIApp:
     call = getattr(type(app), "__call__", None) if target is None else None
     if target is None and call is not None and _is_async_callable(call):
         target = app  # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-    if target is not None and _is_async_callable(target):
+    is_async_instance = call is not None and target is app and _is_async_callable(call)
+    if target is not None and (is_async_instance or _is_async_callable(target)):
         if _accepts(target, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "
