@@ -88,7 +88,7 @@ class Room:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-    """Create the room at startup (requests see it as ``request.state.room``); close it at shutdown."""
+    """Create the room at startup (requests see ``request.state.room``); close it at shutdown."""
     room = Room("lobby")
     yield {"room": room, "started_at": time.monotonic()}
     room.close()
@@ -116,9 +116,7 @@ async def post_message(request: Request) -> Response:
     user = data.get("user") if isinstance(data, dict) else None
     text = data.get("text") if isinstance(data, dict) else None
     if not isinstance(user, str) or not user.strip() or not isinstance(text, str) or not text:
-        return JSONResponse(
-            {"error": 'expected {"user": "NAME", "text": "TEXT"}'}, status_code=422
-        )
+        return JSONResponse({"error": 'expected {"user": "NAME", "text": "TEXT"}'}, status_code=422)
     if len(text) > MAX_TEXT:
         return JSONResponse({"error": f"text longer than {MAX_TEXT} characters"}, status_code=422)
     event = _room(request).say(user.strip(), text)
