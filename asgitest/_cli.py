@@ -165,8 +165,8 @@ class _Watchdog:
         )
         for transcript in self.transcripts:
             out.transcript(transcript)
-        out.note("Where the main thread is stuck:", "bold")
-        faulthandler.dump_traceback(file=sys.stderr, all_threads=False)
+        out.note("Where each thread is (the main thread runs the app):", "bold")
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         sys.stderr.flush()
         sys.stdout.flush()
         os._exit(EXIT_FAILED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import sys
 from typing import Any, Final
@@ -156,10 +157,9 @@ def load_app(
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            public = sorted(n for n in dir(obj) if not n.startswith("_"))[:12]
             raise AppNotFound(
                 f"Attribute {part!r} not found in {walked!r} (from {import_string!r}). "
-                f"Names it has: {', '.join(public) or '(none)'}.",
+                f"{_suggest(obj)}",
                 import_string=text,
             ) from None
         walked = f"{walked}.{part}" if position else f"{module_name}:{part}"
@@ -173,3 +173,33 @@ def load_app(
             )
         obj = obj()
     return obj
+
+
+def _looks_like_app(value: Any) -> bool:
+    """An async callable taking (scope, receive, send): a function or an instance."""
+    if isinstance(value, type) or inspect.ismodule(value) or not callable(value):
+        return False
+    function = (
+        value
+        if inspect.isfunction(value) or inspect.ismethod(value)
+        else getattr(type(value), "__call__", None)
+    )
+    if function is None or not inspect.iscoroutinefunction(function):
+        return False
+    try:
+        inspect.signature(value).bind(None, None, None)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _suggest(namespace: Any) -> str:
+    """Name the attributes of ``namespace`` that look like ASGI apps (else a few names)."""
+    public = sorted(name for name in dir(namespace) if not name.startswith("_"))
+    apps = [name for name in public if _looks_like_app(getattr(namespace, name, None))]
+    if apps:
+        return f"Names there that look like ASGI applications: {', '.join(apps[:12])}."
+    if not public:
+        return "It has no public names."
+    more = f" and {len(public) - 12} more" if len(public) > 12 else ""
+    return f"Names it has: {', '.join(public[:12])}{more}."
