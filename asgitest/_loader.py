@@ -182,7 +182,7 @@ def _looks_like_app(value: Any) -> bool:
     function = (
         value
         if inspect.isfunction(value) or inspect.ismethod(value)
-        else getattr(type(value), "__call__", None)
+        else getattr(type(value), "__call__", None)  # noqa: B004 (the method, not callable())
     )
     if function is None or not inspect.iscoroutinefunction(function):
         return False

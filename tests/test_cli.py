@@ -157,9 +157,8 @@ class TestLifespan:
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()
         assert lines[0].startswith("startup: complete in ")
-        assert lines[1:3] == ["state:", lines[2]] and lines[2].startswith(
-            "  room: <examples.chat.app.Room"
-        )
+        assert lines[1:3] == ["state:", lines[2]]
+        assert lines[2].startswith("  room: <examples.chat.app.Room")
         assert lines[-1].startswith("shutdown: complete in ")
 
     def test_startup_that_hangs_times_out_with_the_transcript(self, app_dir: Path) -> None:
@@ -234,7 +233,8 @@ class TestBadInput:
         result = run("request", "broken_import:app", "/", "--app-dir", str(app_dir))
         assert result.returncode == 2
         assert "importing 'broken_import:app' raised ModuleNotFoundError" in result.stderr
-        assert "Traceback" in result.stderr and "this_dependency_is_missing" in result.stderr
+        assert "Traceback" in result.stderr
+        assert "this_dependency_is_missing" in result.stderr
 
     def test_bad_option_exits_2(self) -> None:
         result = run("request", EXAMPLE, "/", "--timeout", "soon")
@@ -264,7 +264,9 @@ class TestHangs:
 
 def test_django_settings_are_honoured(tmp_path: Path) -> None:
     (tmp_path / "cli_settings.py").write_text(
-        'SECRET_KEY = "x"\nINSTALLED_APPS = ["django.contrib.contenttypes"]\nGREETING = "hi from settings"\n'
+        'SECRET_KEY = "x"\n'
+        'INSTALLED_APPS = ["django.contrib.contenttypes"]\n'
+        'GREETING = "hi from settings"\n'
     )
     (tmp_path / "django_routing.py").write_text(
         textwrap.dedent(
