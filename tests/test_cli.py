@@ -267,6 +267,8 @@ def test_django_settings_are_honoured(tmp_path: Path) -> None:
         'SECRET_KEY = "x"\n'
         'INSTALLED_APPS = ["django.contrib.contenttypes"]\n'
         'GREETING = "hi from settings"\n'
+        'INSTALLED_APPS = ["django.contrib.contenttypes"]\n'
+        'GREETING = "hi from settings"\n'
     )
     (tmp_path / "django_routing.py").write_text(
         textwrap.dedent(
