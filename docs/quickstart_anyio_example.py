@@ -18,9 +18,9 @@ async def app(scope, receive, send):
 
 # --8<-- [start:test]
 # tests/test_app.py
-import pytest  # noqa: E402 (a separate file in your project)
+import pytest
 
-from asgitest import HttpCommunicator  # noqa: E402
+from asgitest import HttpCommunicator
 
 pytestmark = pytest.mark.anyio  # every test in this module runs under anyio
 

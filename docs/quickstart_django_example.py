@@ -27,6 +27,6 @@ class PingTests(SimpleTestCase):
         application = get_asgi_application()
         async with HttpCommunicator(application, "GET", "/ping/") as communicator:
             response = await communicator.get_response()
-        self.assertEqual(response.status, 200)  # noqa: PT009 (Django style)
-        self.assertEqual(response.json(), {"pong": True})  # noqa: PT009
+        self.assertEqual(response.status, 200)
+        self.assertEqual(response.json(), {"pong": True})
 # --8<-- [end:test]
