@@ -561,7 +561,7 @@ class _Runner:
         import anyio
 
         from ._http import HttpCommunicator
-        from ._probe import describe_status
+        from ._probe import describe_status, receive
 
         method, path, body, headers = self._request_parts()
         output = self.output
@@ -584,7 +584,7 @@ class _Runner:
                 communicator.sent_request = True
                 await communicator.send_input({"type": "http.request", "body": body})
                 with anyio.move_on_after(self.args.max_time) as scope:
-                    start = await communicator.receive_output()
+                    start = await receive(communicator, '"http.response.start"')
                     if start.get("type") != "http.response.start":
                         raise communicator._unexpected('"http.response.start"', start)
                     status = start.get("status")
@@ -598,7 +598,7 @@ class _Runner:
                             output.line(f"{style(_text(name), 'cyan')}: {_text(value)}")
                         output.line()
                     while True:
-                        message = await communicator.receive_output()
+                        message = await receive(communicator, '"http.response.body"')
                         if message.get("type") != "http.response.body":
                             raise communicator._unexpected('"http.response.body"', message)
                         chunk = message.get("body", b"")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -159,7 +160,7 @@ def load_app(
         except AttributeError:
             raise AppNotFound(
                 f"Attribute {part!r} not found in {walked!r} (from {import_string!r}). "
-                f"{_suggest(obj)}",
+                f"{_submodule_hint(obj, part) or _suggest(obj)}",
                 import_string=text,
             ) from None
         walked = f"{walked}.{part}" if position else f"{module_name}:{part}"
@@ -191,6 +192,23 @@ def _looks_like_app(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _submodule_hint(namespace: Any, name: str) -> str:
+    """When ``name`` is a submodule of the package ``namespace``: say how to write it."""
+    package = getattr(namespace, "__name__", None)
+    if not package or not hasattr(namespace, "__path__"):
+        return ""
+    try:
+        found = importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):
+        return ""
+    if not found:
+        return ""
+    return (
+        f"{package}.{name} is a module: name the app inside it, e.g. "
+        f'"{package}.{name}:app".'
+    )
 
 
 def _suggest(namespace: Any) -> str:

@@ -116,7 +116,7 @@ class ProbeReport:
             "ok": self.ok(),
             "errors": len(self.errors),
             "warnings": len(self.warnings),
-            "steps": [asdict(step) for step in self.steps],
+            "steps": [{**asdict(step), "seconds": round(step.seconds, 4)} for step in self.steps],
             "findings": [asdict(finding) for finding in self.findings],
         }
 
@@ -438,7 +438,7 @@ class _Probe:
             holder.append(communicator)
             async with communicator:
                 await communicator.send_input({"type": "http.request", "body": b""})
-                start = await communicator.receive_output()
+                start = await receive(communicator, '"http.response.start"')
                 # Leaving the block disconnects the client now, whatever is still to come;
                 # an app that does not return in time is cancelled with a LeakedAppWarning.
             return f"disconnected after {format_message(start).split(' ')[0]}; the app returned"
@@ -488,6 +488,16 @@ class _Probe:
             return f"accepted, {frames} frame(s) back, disconnected cleanly"
 
         await self.step(name, body, lambda: holder[0].transcript if holder else None)
+
+
+async def receive(communicator: ApplicationCommunicator, awaited: str) -> Any:
+    """``receive_output()``, saying what is awaited in a timeout's message."""
+    engine = communicator._engine
+    engine.awaiting = awaited
+    try:
+        return await communicator.receive_output()
+    finally:
+        engine.awaiting = None
 
 
 def _classify_timeout(error: Timeout) -> tuple[str, str | None]:

@@ -247,7 +247,7 @@ class TestHangs:
         result = run("request", "misfits:hangs", "/", "--app-dir", str(app_dir), "--timeout", "0.3")
         assert result.returncode == 1
         assert (
-            "Timed out after 0.3s waiting for a message from the app (http GET /)" in result.stderr
+            "Timed out after 0.3s waiting for "http.response.start" from the app (http GET /)" in result.stderr
         )
         assert "The app is still running" in result.stderr
         assert 'test → app  "http.request"' in result.stderr
