@@ -196,7 +196,9 @@ class LifespanSession:
         communicator = self.communicator
         await communicator.send_input({"type": "lifespan.startup"})
         try:
-            message = await communicator.receive_output()
+            message = await receive(
+                communicator, '"lifespan.startup.complete" or "lifespan.startup.failed"'
+            )
         except ProtocolError:
             raise
         except Timeout as error:
@@ -246,7 +248,9 @@ class LifespanSession:
         communicator = self.communicator
         await communicator.send_input({"type": "lifespan.shutdown"})
         try:
-            message = await communicator.receive_output()
+            message = await receive(
+                communicator, '"lifespan.shutdown.complete" or "lifespan.shutdown.failed"'
+            )
         except (Timeout, ProtocolError):
             raise
         except Exception as error:

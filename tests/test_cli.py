@@ -167,7 +167,10 @@ class TestLifespan:
         )
         assert result.returncode == 1
         assert "startup: did not complete" in result.stdout
-        assert "Timed out after 0.3s waiting for a message from the app (lifespan)" in result.stderr
+        assert (
+            'Timed out after 0.3s waiting for "lifespan.startup.complete" or '
+            '"lifespan.startup.failed" from the app (lifespan)' in result.stderr
+        )
         assert 'test → app  "lifespan.startup"' in result.stderr
 
 
@@ -247,7 +250,8 @@ class TestHangs:
         result = run("request", "misfits:hangs", "/", "--app-dir", str(app_dir), "--timeout", "0.3")
         assert result.returncode == 1
         assert (
-            "Timed out after 0.3s waiting for "http.response.start" from the app (http GET /)" in result.stderr
+            'Timed out after 0.3s waiting for "http.response.start" from the app (http GET /)'
+            in result.stderr
         )
         assert "The app is still running" in result.stderr
         assert 'test → app  "http.request"' in result.stderr
