@@ -277,6 +277,17 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
+@dataclass
+class _Response:
+    status: Any
+    size: int
+    complete: bool
+
+    def summary(self) -> str:
+        more = "" if self.complete else " (still streaming)"
+        return f"{describe_status(self.status)}, {self.size} bytes{more}"
+
+
 class _Probe:
     def __init__(
         self,
@@ -370,6 +381,43 @@ class _Probe:
             scope=self._extra_scope(),
         )
 
+    @property
+    def step_limit(self) -> float:
+        """How long a response may stream before the probe stops reading it."""
+        return 3 * self.timeout if self.timeout is not None else 30.0
+
+    async def read_response(self, communicator: HttpCommunicator, step: str) -> _Response:
+        """Like ``get_response()``, but stops reading a response that does not end.
+
+        Each message gets the timeout; the whole response gets :attr:`step_limit`, after which
+        the probe leaves the stream (the caller's ``async with`` then disconnects).
+        """
+        if not communicator.sent_request:
+            communicator.sent_request = True
+            await communicator.send_input({"type": "http.request", "body": communicator.body})
+        start = await receive(communicator, '"http.response.start"')
+        if start.get("type") != "http.response.start":
+            raise communicator._unexpected('"http.response.start"', start)
+        deadline = time.monotonic() + self.step_limit
+        size = 0
+        while True:
+            message = await receive(communicator, '"http.response.body"')
+            if message.get("type") != "http.response.body":
+                raise communicator._unexpected('"http.response.body"', message)
+            chunk = message.get("body", b"")
+            size += len(chunk) if isinstance(chunk, bytes | bytearray) else 0
+            if not message.get("more_body", False):
+                return _Response(start.get("status"), size, complete=True)
+            if time.monotonic() > deadline:
+                self.add(
+                    step,
+                    "warning",
+                    f"the response was still streaming after {self.step_limit:g}s; the probe "
+                    "stopped reading and disconnected. Point --path at a page whose response "
+                    "ends, and --disconnect-path at the stream.",
+                )
+                return _Response(start.get("status"), size, complete=False)
+
     async def request_step(self, method: str, path: str) -> str:
         name = f"{method} {path}"
         holder: list[HttpCommunicator] = []
@@ -377,8 +425,8 @@ class _Probe:
         async def body() -> str:
             async with self.http(method, path) as communicator:
                 holder.append(communicator)
-                response = await communicator.get_response()
-            size = len(response.body)
+                response = await self.read_response(communicator, name)
+            size = response.size
             if method == "HEAD" and size:
                 self.add(
                     name,
@@ -387,7 +435,7 @@ class _Probe:
                     "HEAD response should have none",
                     "R51",
                 )
-            return f"{describe_status(response.status)}, {size} bytes"
+            return response.summary()
 
         await self.step(name, body, lambda: holder[0].transcript if holder else None)
         return name
@@ -400,7 +448,7 @@ class _Probe:
         async def body() -> str:
             async with self.http("GET", path) as communicator:
                 holder.append(communicator)
-                response = await communicator.get_response()
+                response = await self.read_response(communicator, name)
             if response.status != 404:
                 self.add(
                     name,
@@ -428,8 +476,8 @@ class _Probe:
                     {"type": "http.request", "body": b"", "more_body": False}
                 )
                 communicator.sent_request = True
-                response = await communicator.get_response()
-            return f"{describe_status(response.status)}, {len(response.body)} bytes"
+                response = await self.read_response(communicator, name)
+            return response.summary()
 
         await self.step(name, body, lambda: holder[0].transcript if holder else None)
 
