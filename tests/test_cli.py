@@ -307,3 +307,71 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("request", "websocket", "lifespan", "check"):
         assert command in result.stdout
+
+
+class TestLoadApp:
+    """The loader behind APP, in-process."""
+
+    @pytest.fixture(autouse=True)
+    def _restore_sys_path(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(sys, "path", list(sys.path))
+        monkeypatch.chdir(REPO)
+
+    @pytest.fixture
+    def package(self, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+        name = f"loader_{request.node.name.replace('[', '_').replace(']', '')}"
+        (tmp_path / f"{name}.py").write_text(
+            textwrap.dedent(
+                """
+                class Container:
+                    async def app(self, scope, receive, send):
+                        pass
+
+                container = Container()
+                not_callable = 42
+
+                async def application(scope, receive, send):
+                    pass
+
+                def create_app():
+                    return application
+                """
+            )
+        )
+        return name
+
+    def test_module_and_attribute(self) -> None:
+        from asgitest._loader import load_app
+        from examples.chat.app import app
+
+        assert load_app("examples.chat.app:app") is app
+        assert load_app("examples.chat.app") is app  # looks for `app`, then `application`
+
+    def test_dotted_attribute_and_factories(self, tmp_path: Path, package: str) -> None:
+        from asgitest._loader import load_app
+
+        app = load_app(f"{package}:container.app", app_dir=tmp_path)
+        assert app.__name__ == "app"  # type: ignore[attr-defined]
+        application = load_app(f"{package}:application", app_dir=tmp_path)
+        assert load_app(f"{package}:create_app()", app_dir=tmp_path) is application
+        assert load_app(f"{package}:create_app", app_dir=tmp_path, factory=True) is application
+
+    def test_errors_are_usage_errors(self, tmp_path: Path, package: str) -> None:
+        from asgitest import UsageError
+        from asgitest._loader import AppNotFound, load_app
+
+        assert issubclass(AppNotFound, UsageError)
+        with pytest.raises(AppNotFound, match="Malformed import string 'a:b:c'"):
+            load_app("a:b:c")
+        with pytest.raises(AppNotFound, match=r"names a factory, but .*not_callable is a int"):
+            load_app(f"{package}:not_callable()", app_dir=tmp_path)
+        with pytest.raises(AppNotFound, match="does not exist"):
+            load_app(f"{package}:application", app_dir=tmp_path / "nope")
+        with pytest.raises(AppNotFound, match="Names there that look like ASGI applications"):
+            load_app(f"{package}:missing", app_dir=tmp_path)
+
+    def test_a_missing_dependency_of_the_module_is_raised_as_itself(self, app_dir: Path) -> None:
+        from asgitest._loader import load_app
+
+        with pytest.raises(ModuleNotFoundError, match="this_dependency_is_missing"):
+            load_app("broken_import:app", app_dir=app_dir)
