@@ -375,3 +375,28 @@ class TestLoadApp:
 
         with pytest.raises(ModuleNotFoundError, match="this_dependency_is_missing"):
             load_app("broken_import:app", app_dir=app_dir)
+
+
+def _readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = []
+    in_console = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_console = line == "```console"
+            continue
+        line = line.removeprefix("$ ")
+        if in_console and line.startswith("asgitest "):
+            commands.append(line)
+    return commands
+
+
+@pytest.mark.parametrize("command", _readme_commands())
+def test_readme_try_it_commands_work_as_written(command: str) -> None:
+    import shlex
+
+    words = shlex.split(command, comments=True)
+    assert words[0] == "asgitest"
+    result = run(*words[1:])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout
