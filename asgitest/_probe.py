@@ -350,7 +350,8 @@ class _Probe:
                     name,
                     "error",
                     f"the app raised {type(error).__name__}: {error}",
-                    "R14",
+                    # R59: an HTTP app's exception is its failure; R14 for the other protocols.
+                    "R59" if name.startswith(("GET ", "HEAD ", "POST ")) else "R14",
                     transcript(),
                 )
         for record in caught:

@@ -83,7 +83,7 @@ async def test_an_exception_is_a_violation_with_the_transcript() -> None:
     report = await run_probe(crashes_on_get, timeout=1)
     assert not report.ok()
     crash = next(f for f in report.findings if f.step == "GET /")
-    assert (crash.severity, crash.rule_id) == ("error", "R14")
+    assert (crash.severity, crash.rule_id) == ("error", "R59")
     assert crash.message == "the app raised RuntimeError: boom"
     assert crash.transcript is not None
     assert '"http.request"' in crash.transcript
