@@ -400,3 +400,23 @@ def test_readme_try_it_commands_work_as_written(command: str) -> None:
     result = run(*words[1:])
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout
+
+
+class TestColour:
+    class _Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    def test_colour_only_on_a_terminal_without_no_color(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from asgitest._cli import _Style
+
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        monkeypatch.setenv("TERM", "xterm")
+        assert _Style(self._Terminal()).enabled  # type: ignore[arg-type]
+        with open(os.devnull, "w") as not_a_terminal:
+            assert not _Style(not_a_terminal).enabled
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert not _Style(self._Terminal()).enabled  # type: ignore[arg-type]
+        assert _Style(self._Terminal(), "always").enabled  # type: ignore[arg-type]
