@@ -57,6 +57,11 @@ INPUT_CASES: list[tuple[str, str, dict[str, Any], bool]] = [
 ]
 
 
+
+def _md(text: str) -> str:
+    """Rule text for Markdown: brackets escaped, so `scope['asgi']['x']` is not a link."""
+    return text.replace("[", "\\[").replace("|", "\\|")
+
 def _message_of(error: ProtocolError) -> str:
     """The first paragraph of the error, without the (long) server sentence."""
     text = str(error).split("\nOffending message:")[0].split("\nSpec (")[0]
@@ -313,14 +318,14 @@ async def render() -> str:
     out.append("\n## All rules\n\n| id | protocol | severity | requirement |\n| --- | --- | --- | --- |\n")
     for rule in RULES.values():
         kind = rule.severity if rule.checked else "harness duty"
-        out.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {kind} | {rule.requirement} |\n")
+        out.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {kind} | {_md(rule.requirement)} |\n")
     for protocol, title in PROTOCOLS:
         out.append(f"\n## {title}\n")
         for rule in RULES.values():
             if rule.protocol != protocol:
                 continue
             kind = rule.severity if rule.checked else "harness duty"
-            out.append(f"\n### {rule.id}\n\n**{rule.requirement}** ({kind}; [spec]({rule.link}))\n\n")
+            out.append(f"\n### {rule.id}\n\n**{_md(rule.requirement)}** ({kind}; [spec]({rule.link}))\n\n")
             if rule.servers and rule.servers != "-":
                 out.append(f"What servers do: {rule.servers}\n\n")
             examples = by_rule.get(rule.id, [])

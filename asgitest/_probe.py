@@ -1,0 +1,669 @@
+"""The conformance probe behind ``asgitest check``: real conversations, findings with rule ids.
+
+Each step is one connection driven by an asgitest communicator with the spec checker on.
+Whatever goes wrong in a step becomes a :class:`Finding`: a ``ProtocolError`` or
+``ProtocolWarning`` from the checker (with its rule id), an exception the app raised, a
+timeout (with the transcript), an app that ignores a disconnect. The probe itself never
+raises for the app's misbehaviour, and every wait is bounded by the timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Final, Literal, Self
+
+from ._communicator import ApplicationCommunicator
+from ._config import StrictArg, Strictness, normalize_strict
+from ._errors import (
+    InvalidApplication,
+    LeakedAppWarning,
+    ProtocolError,
+    ProtocolWarning,
+    Timeout,
+    UsageError,
+)
+from ._http import HttpCommunicator
+from ._transcript import Transcript, format_message
+from ._websocket import WebsocketCommunicator
+
+__all__ = [
+    "Finding",
+    "LifespanOutcome",
+    "LifespanSession",
+    "ProbeReport",
+    "StepResult",
+    "describe_status",
+    "run_probe",
+]
+
+Severity = Literal["error", "warning", "info"]
+LifespanOutcome = Literal["complete", "unsupported", "failed", "skipped"]
+
+_PROBE_TEXT: Final = "asgitest probe"
+
+
+def describe_status(status: Any) -> str:
+    """``200 OK`` for a known status code, else the code alone."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except (ValueError, TypeError):
+        return str(status)
+
+
+@dataclass
+class Finding:
+    """Something the probe found wrong (or worth knowing) about the application.
+
+    Attributes:
+        step: the probe step, e.g. ``"GET /"``.
+        severity: ``"error"`` (a violation: ``asgitest check`` exits non-zero), ``"warning"``
+            or ``"info"``.
+        message: what happened, in words.
+        rule_id: the ASGI rule broken (``"R57"``), or ``None`` when no rule applies.
+        transcript: the connection's transcript for errors, else ``None``.
+    """
+
+    step: str
+    severity: Severity
+    message: str
+    rule_id: str | None = None
+    transcript: str | None = None
+
+
+@dataclass
+class StepResult:
+    """One step of the probe: what was done and how it went (``"ok"``, ``"failed"``...)."""
+
+    name: str
+    outcome: str
+    summary: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class ProbeReport:
+    """Everything ``asgitest check`` prints: the steps and the findings."""
+
+    app: str
+    steps: list[StepResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings that count as violations."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """The findings of severity ``"warning"``."""
+        return [f for f in self.findings if f.severity == "warning"]
+
+    def ok(self, *, fail_on_warnings: bool = False) -> bool:
+        """``True`` if there is no violation (nor warning, with ``fail_on_warnings``)."""
+        return not self.errors and not (fail_on_warnings and self.warnings)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "app": self.app,
+            "ok": self.ok(),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "steps": [{**asdict(step), "seconds": round(step.seconds, 4)} for step in self.steps],
+            "findings": [asdict(finding) for finding in self.findings],
+        }
+
+
+class LifespanSession:
+    """Runs the lifespan protocol of an app around other work, as a server does.
+
+    Under trio it must be entered with ``async with`` (the app runs in a nursery).
+
+    Args:
+        application: the ASGI application.
+        timeout: seconds to wait for each lifespan answer.
+        strict: spec checking for the lifespan connection.
+    """
+
+    def __init__(
+        self, application: Any, *, timeout: float | None, strict: StrictArg = "error"
+    ) -> None:
+        self.state: dict[str, Any] = {}
+        """The lifespan state the app filled in at startup (passed to requests as a copy)."""
+        self.scope: dict[str, Any] = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.0"},
+            "state": self.state,
+        }
+        self.communicator = ApplicationCommunicator(
+            application, self.scope, timeout=timeout, strict=strict
+        )
+        self.outcome: LifespanOutcome = "skipped"
+        self.detail = ""
+        self.shutdown_outcome: LifespanOutcome = "skipped"
+        self.shutdown_detail = ""
+        self.error: BaseException | None = None
+        """The exception the app raised during startup, if it did."""
+        self.leaked = ""
+        """Why the app had to be cancelled at the end, if it had to be."""
+
+    @property
+    def transcript(self) -> Transcript:
+        """The lifespan connection's transcript."""
+        return self.communicator.transcript
+
+    async def __aenter__(self) -> Self:
+        await self.communicator.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None and self.outcome == "complete" and self.shutdown_outcome == "skipped":
+                await self.shutdown()
+        finally:
+            # An app still running now is stuck in startup or shutdown (or the caller's work
+            # failed): the caller has reported it, so cancel it at once rather than waiting
+            # another timeout for it to return.
+            communicator = self.communicator
+            if not communicator.future.done():
+                self.leaked = "asgitest cancelled the lifespan app, which was still running"
+                communicator.stop(exceptions=False)
+            await communicator.__aexit__(exc_type, exc, tb)
+
+    async def startup(self) -> LifespanOutcome:
+        """Send ``lifespan.startup`` and wait for the answer.
+
+        Returns ``"complete"``, ``"failed"`` (the app sent ``lifespan.startup.failed`` or raised
+        after taking the startup message; :attr:`detail` says why) or ``"unsupported"`` (the app
+        raised or returned without taking it, which servers in ``lifespan=auto`` mode accept).
+
+        Raises:
+            Timeout: the app neither completed nor failed its startup in time.
+            ProtocolError: the app broke a lifespan rule (strict mode).
+        """
+        communicator = self.communicator
+        await communicator.send_input({"type": "lifespan.startup"})
+        try:
+            message = await receive(
+                communicator, '"lifespan.startup.complete" or "lifespan.startup.failed"'
+            )
+        except ProtocolError:
+            raise
+        except Timeout as error:
+            if error.app_state == "running":
+                raise
+            self.outcome = "unsupported"
+            self.detail = "the app returned without answering lifespan.startup"
+            return self.outcome
+        except Exception as error:
+            took_it = communicator.input_queue.empty()
+            failed = [
+                m
+                for m in communicator.transcript.sent_by_app()
+                if m.get("type") == "lifespan.startup.failed"
+            ]
+            if failed or took_it:
+                self.outcome = "failed"
+                text = str(failed[0].get("message") or "") if failed else ""
+                self.detail = text or f"the app raised {type(error).__name__}: {error}"
+                self.error = error
+            else:
+                self.outcome = "unsupported"
+                self.detail = f"the app raised {type(error).__name__}: {error}"
+            return self.outcome
+        kind = message.get("type")
+        if kind == "lifespan.startup.complete":
+            self.outcome = "complete"
+        elif kind == "lifespan.startup.failed":
+            self.outcome = "failed"
+            self.detail = str(message.get("message") or "") or "(no message)"
+        else:
+            self.outcome = "failed"
+            self.detail = (
+                'expected "lifespan.startup.complete" or "lifespan.startup.failed", got '
+                f"{format_message(message)}"
+            )
+        return self.outcome
+
+    async def shutdown(self) -> LifespanOutcome:
+        """Send ``lifespan.shutdown``, wait for the answer and for the app to return.
+
+        Returns ``"complete"`` or ``"failed"`` (:attr:`shutdown_detail` says why).
+
+        Raises:
+            Timeout: the app did not answer, or did not return, in time.
+        """
+        communicator = self.communicator
+        await communicator.send_input({"type": "lifespan.shutdown"})
+        try:
+            message = await receive(
+                communicator, '"lifespan.shutdown.complete" or "lifespan.shutdown.failed"'
+            )
+        except (Timeout, ProtocolError):
+            raise
+        except Exception as error:
+            self.shutdown_outcome = "failed"
+            self.shutdown_detail = f"the app raised {type(error).__name__}: {error}"
+            return self.shutdown_outcome
+        kind = message.get("type")
+        if kind == "lifespan.shutdown.complete":
+            self.shutdown_outcome = "complete"
+        elif kind == "lifespan.shutdown.failed":
+            self.shutdown_outcome = "failed"
+            self.shutdown_detail = str(message.get("message") or "") or "(no message)"
+        else:
+            self.shutdown_outcome = "failed"
+            self.shutdown_detail = (
+                'expected "lifespan.shutdown.complete" or "lifespan.shutdown.failed", got '
+                f"{format_message(message)}"
+            )
+        await communicator.wait()
+        return self.shutdown_outcome
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+@dataclass
+class _Response:
+    status: Any
+    size: int
+    complete: bool
+
+    def summary(self) -> str:
+        more = "" if self.complete else " (still streaming)"
+        return f"{describe_status(self.status)}, {self.size} bytes{more}"
+
+
+class _Probe:
+    def __init__(
+        self,
+        application: Any,
+        report: ProbeReport,
+        *,
+        timeout: float | None,
+        strict: Strictness,
+        state: dict[str, Any] | None,
+    ) -> None:
+        self.application = application
+        self.report = report
+        self.timeout = timeout
+        self.strict = strict
+        self.state = state
+
+    def _extra_scope(self) -> dict[str, Any] | None:
+        return {"state": dict(self.state)} if self.state is not None else None
+
+    def add(
+        self,
+        step: str,
+        severity: Severity,
+        message: str,
+        rule_id: str | None = None,
+        transcript: Transcript | None = None,
+    ) -> None:
+        for existing in self.report.findings:
+            if (existing.step, existing.rule_id, existing.message) == (step, rule_id, message):
+                return
+        self.report.findings.append(
+            Finding(step, severity, message, rule_id, transcript.render() if transcript else None)
+        )
+
+    async def step(
+        self,
+        name: str,
+        body: Callable[[], Awaitable[str]],
+        transcript: Callable[[], Transcript | None],
+    ) -> str:
+        """Run one step, turning everything that goes wrong into findings."""
+        started = time.monotonic()
+        outcome = "ok"
+        summary = ""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                summary = await body()
+            except (InvalidApplication, UsageError):
+                raise
+            except ProtocolError as error:
+                outcome = "failed"
+                self.add(name, "error", _first_line(str(error)), error.rule_id, transcript())
+            except Timeout as error:
+                outcome = "failed"
+                self.add(name, "error", *_classify_timeout(error), transcript())
+            except Exception as error:
+                outcome = "failed"
+                self.add(
+                    name,
+                    "error",
+                    f"the app raised {type(error).__name__}: {error}",
+                    # R59: an HTTP app's exception is its failure; R14 for the other protocols.
+                    "R59" if name.startswith(("GET ", "HEAD ", "POST ")) else "R14",
+                    transcript(),
+                )
+        for record in caught:
+            warning = record.message
+            if isinstance(warning, ProtocolWarning):
+                self.add(name, "warning", _first_line(str(warning)), warning.rule_id or None)
+            elif isinstance(warning, LeakedAppWarning):
+                outcome = "failed"
+                self.add(name, "error", _first_line(str(warning)), None, transcript())
+        if outcome == "ok" and any(
+            f.step == name and f.severity != "info" for f in self.report.findings
+        ):
+            outcome = "findings"
+        self.report.steps.append(StepResult(name, outcome, summary, time.monotonic() - started))
+        return outcome
+
+    def http(
+        self, method: str, path: str, body: bytes = b"", headers: Any = None
+    ) -> HttpCommunicator:
+        return HttpCommunicator(
+            self.application,
+            method,
+            path,
+            body,
+            headers or [(b"host", b"testserver")],
+            timeout=self.timeout,
+            strict=self.strict,
+            scope=self._extra_scope(),
+        )
+
+    @property
+    def step_limit(self) -> float:
+        """How long a response may stream before the probe stops reading it."""
+        return 3 * self.timeout if self.timeout is not None else 30.0
+
+    async def read_response(self, communicator: HttpCommunicator, step: str) -> _Response:
+        """Like ``get_response()``, but stops reading a response that does not end.
+
+        Each message gets the timeout; the whole response gets :attr:`step_limit`, after which
+        the probe leaves the stream (the caller's ``async with`` then disconnects).
+        """
+        if not communicator.sent_request:
+            communicator.sent_request = True
+            await communicator.send_input({"type": "http.request", "body": communicator.body})
+        start = await receive(communicator, '"http.response.start"')
+        if start.get("type") != "http.response.start":
+            raise communicator._unexpected('"http.response.start"', start)
+        deadline = time.monotonic() + self.step_limit
+        size = 0
+        while True:
+            message = await receive(communicator, '"http.response.body"')
+            if message.get("type") != "http.response.body":
+                raise communicator._unexpected('"http.response.body"', message)
+            chunk = message.get("body", b"")
+            size += len(chunk) if isinstance(chunk, bytes | bytearray) else 0
+            if not message.get("more_body", False):
+                return _Response(start.get("status"), size, complete=True)
+            if time.monotonic() > deadline:
+                self.add(
+                    step,
+                    "warning",
+                    f"the response was still streaming after {self.step_limit:g}s; the probe "
+                    "stopped reading and disconnected. Point --path at a page whose response "
+                    "ends, and --disconnect-path at the stream.",
+                )
+                return _Response(start.get("status"), size, complete=False)
+
+    async def request_step(self, method: str, path: str) -> str:
+        name = f"{method} {path}"
+        holder: list[HttpCommunicator] = []
+
+        async def body() -> str:
+            async with self.http(method, path) as communicator:
+                holder.append(communicator)
+                response = await self.read_response(communicator, name)
+            size = response.size
+            if method == "HEAD" and size:
+                self.add(
+                    name,
+                    "warning",
+                    f"the response to HEAD has a {size}-byte body; servers drop it, and a "
+                    "HEAD response should have none",
+                    "R51",
+                )
+            return response.summary()
+
+        await self.step(name, body, lambda: holder[0].transcript if holder else None)
+        return name
+
+    async def unknown_path_step(self) -> None:
+        path = f"/asgitest-probe-{uuid.uuid4().hex[:8]}-no-such-page"
+        name = "GET an unknown path"
+        holder: list[HttpCommunicator] = []
+
+        async def body() -> str:
+            async with self.http("GET", path) as communicator:
+                holder.append(communicator)
+                response = await self.read_response(communicator, name)
+            if response.status != 404:
+                self.add(
+                    name,
+                    "info",
+                    f"GET {path} answered {describe_status(response.status)}, not 404 Not Found",
+                )
+            return f"{path} -> {describe_status(response.status)}"
+
+        await self.step(name, body, lambda: holder[0].transcript if holder else None)
+
+    async def chunked_post_step(self, path: str) -> None:
+        name = f"POST {path} (chunked body)"
+        holder: list[HttpCommunicator] = []
+        chunks = [b'{"asgitest": ', b'"probe", ', b'"chunks": 3}']
+
+        async def body() -> str:
+            headers = [(b"host", b"testserver"), (b"content-type", b"application/json")]
+            async with self.http("POST", path, headers=headers) as communicator:
+                holder.append(communicator)
+                for chunk in chunks:
+                    await communicator.send_input(
+                        {"type": "http.request", "body": chunk, "more_body": True}
+                    )
+                await communicator.send_input(
+                    {"type": "http.request", "body": b"", "more_body": False}
+                )
+                communicator.sent_request = True
+                response = await self.read_response(communicator, name)
+            return response.summary()
+
+        await self.step(name, body, lambda: holder[0].transcript if holder else None)
+
+    async def disconnect_step(self, path: str) -> None:
+        name = f"GET {path}, client disconnects"
+        holder: list[HttpCommunicator] = []
+
+        async def body() -> str:
+            communicator = self.http("GET", path)
+            holder.append(communicator)
+            async with communicator:
+                await communicator.send_input({"type": "http.request", "body": b""})
+                start = await receive(communicator, '"http.response.start"')
+                # Leaving the block disconnects the client now, whatever is still to come;
+                # an app that does not return in time is cancelled with a LeakedAppWarning.
+            return f"disconnected after {format_message(start).split(' ')[0]}; the app returned"
+
+        await self.step(name, body, lambda: holder[0].transcript if holder else None)
+
+    async def websocket_step(self, path: str) -> None:
+        name = f"WebSocket {path}"
+        holder: list[WebsocketCommunicator] = []
+
+        async def body() -> str:
+            communicator = WebsocketCommunicator(
+                self.application,
+                path,
+                [(b"host", b"testserver"), (b"origin", b"http://testserver")],
+                timeout=self.timeout,
+                strict=self.strict,
+                scope=self._extra_scope(),
+            )
+            holder.append(communicator)
+            async with communicator:
+                try:
+                    connected, detail = await communicator.connect()
+                except (ProtocolError, Timeout):
+                    raise
+                except Exception as error:
+                    if not communicator.transcript.sent_by_app():
+                        self.add(
+                            name,
+                            "info",
+                            "the app does not speak WebSocket: it raised "
+                            f"{type(error).__name__}: {error} (rejecting an unknown scope "
+                            "type with an exception is what the spec asks, R17)",
+                        )
+                        return "not spoken (the app raised, as the spec asks)"
+                    raise
+                if not connected:
+                    return f"refused with close code {detail}"
+                frames = 0
+                await communicator.send_to(text_data=_PROBE_TEXT)
+                while not await communicator.receive_nothing(min(0.2, self.timeout or 0.2)):
+                    message = await communicator.receive_output()
+                    if message.get("type") == "websocket.close":
+                        return f"accepted, {frames} frames back, then closed by the app"
+                    frames += 1
+                await communicator.disconnect()
+            return f"accepted, {frames} frame(s) back, disconnected cleanly"
+
+        await self.step(name, body, lambda: holder[0].transcript if holder else None)
+
+
+async def receive(communicator: ApplicationCommunicator, awaited: str) -> Any:
+    """``receive_output()``, saying what is awaited in a timeout's message."""
+    engine = communicator._engine
+    engine.awaiting = awaited
+    try:
+        return await communicator.receive_output()
+    finally:
+        engine.awaiting = None
+
+
+def _classify_timeout(error: Timeout) -> tuple[str, str | None]:
+    """The message and rule of a finding for a timeout."""
+    text = _first_line(str(error))
+    if error.app_state == "finished":
+        awaited = error.awaited
+        if "response.start" in awaited:
+            return ("the app returned without starting the response: " + text, "R57")
+        if "response.body" in awaited:
+            return ("the app returned without completing the response: " + text, "R58")
+        if "accept" in awaited:
+            return ("the app returned without accepting or closing the WebSocket: " + text, "R90")
+    return (text + " (the app hangs?)" if error.app_state == "running" else text, None)
+
+
+async def run_probe(
+    application: Any,
+    *,
+    name: str = "app",
+    path: str = "/",
+    post_path: str | None = None,
+    disconnect_path: str | None = None,
+    websocket_path: str | None = None,
+    timeout: float | None = 5.0,
+    strict: StrictArg = "error",
+    lifespan: Literal["auto", "on", "off"] = "auto",
+) -> ProbeReport:
+    """Probe an ASGI application for spec conformance and return the findings.
+
+    Steps: lifespan startup, ``GET`` and ``HEAD`` of ``path``, an unknown path, a ``POST``
+    with a body in several chunks, a client that disconnects after the response starts, a
+    WebSocket connection (if the app speaks it), lifespan shutdown. Each runs with the spec
+    checker at ``strict``: rules of severity "error" end the step with an error finding,
+    warnings are collected as warning findings.
+
+    Args:
+        application: the ASGI application.
+        name: how the report names the app (e.g. its import string).
+        path: the path for GET, HEAD and (by default) the other HTTP steps.
+        post_path: the path of the chunked POST (default ``path``).
+        disconnect_path: the path of the disconnect step (default ``path``).
+        websocket_path: the path of the WebSocket step (default ``path``).
+        timeout: seconds for each wait (``None``: wait forever).
+        strict: ``"error"`` or ``"pedantic"`` (stop a step at the first violation) or
+            ``"warn"`` (collect every finding as a warning).
+        lifespan: ``"auto"`` (like uvicorn: an app without lifespan is fine), ``"on"``
+            (an app without lifespan is an error) or ``"off"``.
+
+    Raises:
+        InvalidApplication: ``application`` is not an ASGI application.
+
+    Example:
+        ```python
+        report = await run_probe(app, path="/")
+        assert report.ok(), report.findings
+        ```
+    """
+    mode = normalize_strict(strict)
+    if mode == "off":
+        raise UsageError(
+            "The probe needs the spec checker: strict must be error, pedantic or warn."
+        )
+    report = ProbeReport(name)
+    probe = _Probe(application, report, timeout=timeout, strict=mode, state=None)
+    session = LifespanSession(application, timeout=timeout, strict=mode)
+    async with contextlib.AsyncExitStack() as stack:
+        if lifespan != "off":
+            await stack.enter_async_context(session)
+
+            async def startup() -> str:
+                outcome = await session.startup()
+                if outcome == "complete":
+                    probe.state = session.state
+                    keys = ", ".join(sorted(session.state)) or "none"
+                    return f"startup complete (state keys: {keys})"
+                if outcome == "unsupported":
+                    severity: Severity = "error" if lifespan == "on" else "info"
+                    probe.add(
+                        "lifespan startup", severity, f"lifespan is not supported: {session.detail}"
+                    )
+                    return "not supported"
+                probe.add(
+                    "lifespan startup",
+                    "error",
+                    f"startup failed: {session.detail}",
+                    None,
+                    session.transcript,
+                )
+                return "startup failed"
+
+            await probe.step("lifespan startup", startup, lambda: session.transcript)
+
+        await probe.request_step("GET", path)
+        await probe.request_step("HEAD", path)
+        await probe.unknown_path_step()
+        await probe.chunked_post_step(post_path or path)
+        await probe.disconnect_step(disconnect_path or path)
+        await probe.websocket_step(websocket_path or path)
+
+        if session.outcome == "complete":
+
+            async def shutdown() -> str:
+                outcome = await session.shutdown()
+                if outcome == "failed":
+                    probe.add(
+                        "lifespan shutdown",
+                        "error",
+                        f"shutdown failed: {session.shutdown_detail}",
+                        None,
+                        session.transcript,
+                    )
+                return f"shutdown {outcome}"
+
+            await probe.step("lifespan shutdown", shutdown, lambda: session.transcript)
+    return report
