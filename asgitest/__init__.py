@@ -45,7 +45,7 @@ from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
 if TYPE_CHECKING:
-    from ._live_channels import ChannelsLiveServerTestCase
+    from ._live_channels import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase
 
 __version__ = "0.1.0"
 

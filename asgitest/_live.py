@@ -37,7 +37,7 @@ from ._errors import LiveServerError, UsageError
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["ChannelsLiveServerTestCase", "LiveServer"]
+__all__ = ["LiveServer"]  # and ChannelsLiveServerTestCase, imported on access (__getattr__)
 
 SERVERS = ("uvicorn", "hypercorn", "daphne")
 _MODES = ("thread", "subprocess")
@@ -571,6 +571,10 @@ class LiveServer:
 
     # -- internals ----------------------------------------------------------------------
 
+    @property
+    def _connect_address(self) -> str:
+        return _connect_host(_bind_host(self.host))
+
     def _not_started(self, what: str) -> str:
         return (
             f"{type(self).__name__}.{what} is not known before the server starts: use "
@@ -669,11 +673,11 @@ class LiveServer:
             listener.bind((bind_host, self._requested_port))
         except OSError as exc:
             listener.close()
-            message = f"{self.server} could not listen on {bind_host}:{self._requested_port}: {exc}."
+            message = f"{self.server} could not listen on {bind_host}:{self._requested_port}: {exc}"
             output = f"OSError: {exc}"
             self._output.add(output)
             raise LiveServerError(
-                message + _hints(output, self) + f"\n\nServer output:\n{self._output.tail()}",
+                message + "." + _hints(output, self) + f"\n\nServer output:\n{self._output.tail()}",
                 server=self.server,
                 output=self._output.text(),
             ) from exc
@@ -708,7 +712,7 @@ class LiveServer:
 
     def _start_process(self, run: _Run) -> None:
         port = self._requested_port or _free_port(_bind_host(self.host))
-        if self._requested_port and _accepts_connections(_connect_host(_bind_host(self.host)), port):
+        if self._requested_port and _accepts_connections(self._connect_address, port):
             # Readiness is "the port accepts connections", which another process's listening
             # socket would fake: refuse before starting anything.
             raise LiveServerError(
@@ -727,7 +731,7 @@ class LiveServer:
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.env)
         command = self._command(port)
-        self._output.add("$ " + " ".join(command[1:]))
+        self._output.add("$ python " + " ".join(command[1:]))
         try:
             run.process = subprocess.Popen(
                 command,
@@ -755,7 +759,7 @@ class LiveServer:
             if run.ended():
                 self._fail(run, self._ended_reason(run))
             port = self._ready_port(run)
-            if port is not None and _accepts_connections(_connect_host(_bind_host(self.host)), port):
+            if port is not None and _accepts_connections(self._connect_address, port):
                 self._port = port
                 return
             if time.monotonic() >= deadline:

@@ -36,7 +36,7 @@ def _default_static_wrapper() -> Any:
     return ASGIStaticFilesHandler
 
 
-class ChannelsLiveServerTestCase(TransactionTestCase):
+class ChannelsLiveServerTestCase(TransactionTestCase):  # type: ignore[misc]  # Django is untyped
     """A drop-in ``channels.testing.ChannelsLiveServerTestCase`` that needs no daphne.
 
     Like channels', it is a ``TransactionTestCase`` that serves the project's

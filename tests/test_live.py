@@ -113,9 +113,7 @@ def test_starlette_app(server: str, mode: str) -> None:
 
 
 @pytest.mark.parametrize("server", THREAD_SERVERS)
-def test_thread_mode_shares_the_test_process(
-    server: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_thread_mode_shares_the_test_process(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(live_apps, "GREETING", "patched by the test")
     with LiveServer(live_apps.app, server=server) as live:
         assert httpx.get(live.url + "/", timeout=WAIT).text == "patched by the test"
@@ -321,7 +319,7 @@ def test_channels_live_server_test_case_needs_no_daphne() -> None:
         assert issubclass(ChannelsLiveServerTestCase, TransactionTestCase)
         assert ChannelsLiveServerTestCase.host == "localhost"
         assert ChannelsLiveServerTestCase.serve_static is True
-        print(ChannelsLiveServerTestCase.__module__, "daphne" in sys.modules and sys.modules["daphne"])
+        print(ChannelsLiveServerTestCase.__module__, sys.modules["daphne"])
         """
     )
     assert result.returncode == 0, result.stderr
