@@ -352,3 +352,66 @@ def test_headless_browser_loads_a_page_and_talks_over_websocket() -> None:
             )
         finally:
             driver.quit()
+
+
+class TestFixtures:
+    """The fixtures in a child pytest run, as a user's suite loads them."""
+
+    CONFTEST = """
+        import pytest
+
+        pytest_plugins = ["asgitest._live_fixtures"]
+
+        @pytest.fixture
+        def asgi_app():
+            from tests import live_apps
+            return live_apps.app
+
+        @pytest.fixture(scope="session")
+        def asgi_live_app():
+            return "tests.live_apps:app"
+    """
+
+    def test_function_and_session_servers(self, pytester: pytest.Pytester) -> None:
+        pytester.makeconftest(self.CONFTEST)
+        pytester.makepyfile(
+            """
+            import httpx
+
+            PORTS = set()
+
+            def test_function_scope(asgi_live_server):
+                assert httpx.get(asgi_live_server.url + "/", timeout=10).text == "hello"
+
+            def test_session_scope_is_shared(asgi_live_server_session):
+                PORTS.add(asgi_live_server_session.port)
+                assert httpx.get(asgi_live_server_session.url + "/", timeout=10).text == "hello"
+
+            def test_session_scope_again(asgi_live_server_session):
+                assert PORTS == {asgi_live_server_session.port}
+            """
+        )
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio", "-q")
+        result.assert_outcomes(passed=3)
+
+    def test_missing_apps_say_what_to_define(self, pytester: pytest.Pytester) -> None:
+        pytester.makeconftest('pytest_plugins = ["asgitest._live_fixtures"]')
+        pytester.makepyfile(
+            """
+            def test_function_scope(asgi_live_server):
+                pass
+
+            def test_session_scope(asgi_live_server_session):
+                pass
+            """
+        )
+        result = pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:asgitest", "-q"
+        )
+        result.assert_outcomes(errors=2)
+        result.stdout.fnmatch_lines(
+            [
+                "*UsageError: asgi_live_server serves the `asgi_app` fixture*",
+                "*UsageError: asgi_live_server_session serves the app named by*",
+            ]
+        )
