@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._app import resolve_application
 from ._errors import LiveServerError, UsageError
 
 if TYPE_CHECKING:
@@ -429,6 +430,8 @@ class LiveServer:
             raise UsageError(
                 _NEEDS_IMPORT_STRING.format(app=_describe(app), hint=_import_hint(app))
             )
+        if not isinstance(app, str):
+            resolve_application(app)  # the teaching InvalidApplication, before any thread starts
         if startup_timeout <= 0 or shutdown_timeout <= 0:
             raise UsageError("LiveServer: startup_timeout and shutdown_timeout must be > 0.")
         self.app = app
@@ -572,6 +575,12 @@ class LiveServer:
     # -- internals ----------------------------------------------------------------------
 
     @property
+    def _graceful(self) -> float:
+        # How long the server lets open connections finish before closing them: short, since
+        # a test server stops when the test is done with it.
+        return min(1.0, self.shutdown_timeout / 2)
+
+    @property
     def _connect_address(self) -> str:
         return _connect_host(_bind_host(self.host))
 
@@ -596,9 +605,9 @@ class LiveServer:
 
     def _app_object(self) -> Any:
         if not isinstance(self.app, str):
-            return self.app
+            return resolve_application(self.app)  # ASGI 2 apps become ASGI 3
         try:
-            return _load_app(self.app)
+            return resolve_application(_load_app(self.app))
         except Exception as exc:
             raise LiveServerError(
                 f"{self.server} could not start: the app {self.app!r} could not be imported: "
@@ -620,7 +629,7 @@ class LiveServer:
                 "log_config": None,  # leave the test process's logging configuration alone
                 "access_log": False,
                 "loop": "asyncio",
-                "timeout_graceful_shutdown": max(0.5, self.shutdown_timeout / 2),
+                "timeout_graceful_shutdown": self._graceful,
             }
             options.update(self.server_options)
             run.uvicorn_server = uvicorn.Server(uvicorn.Config(app, **options))
@@ -641,7 +650,7 @@ class LiveServer:
             config = HypercornConfig()
             config.errorlog = error_logger
             config.accesslog = None
-            config.graceful_timeout = max(0.5, self.shutdown_timeout / 2)
+            config.graceful_timeout = self._graceful
             # asgitest's startup_timeout decides, with its own message.
             config.startup_timeout = self.startup_timeout + 60
             for key, value in self.server_options.items():
@@ -693,12 +702,12 @@ class LiveServer:
         if self.server == "uvicorn":
             command += [app, "--host", host, "--port", str(port), "--lifespan", self.lifespan]
             command += ["--log-level", self.log_level, "--no-access-log"]
-            command += ["--timeout-graceful-shutdown", str(max(1, int(self.shutdown_timeout / 2)))]
+            command += ["--timeout-graceful-shutdown", str(max(1, round(self._graceful)))]
         elif self.server == "hypercorn":
             bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             command += [app, "--bind", bind, "--workers", "0", "--log-level", self.log_level]
             command += ["--error-logfile", "-"]
-            command += ["--graceful-timeout", str(max(1, int(self.shutdown_timeout / 2)))]
+            command += ["--graceful-timeout", str(max(1, round(self._graceful)))]
         else:  # daphne
             verbosity = {"debug": "2", "trace": "3"}.get(self.log_level.lower(), "1")
             command += ["-b", host, "-p", str(port), "-v", verbosity, app]

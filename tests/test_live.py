@@ -415,3 +415,21 @@ class TestFixtures:
                 "*UsageError: asgi_live_server_session serves the app named by*",
             ]
         )
+
+
+def test_a_forgotten_server_is_stopped_when_garbage_collected() -> None:
+    import gc
+
+    live = LiveServer("tests.live_apps:app", server="uvicorn", mode="subprocess")
+    live.start()
+    process = live._run.process  # type: ignore[union-attr]
+    del live
+    gc.collect()
+    assert process.poll() is not None  # terminated by the finalizer, which waited for it
+
+
+def test_not_an_asgi_app_is_refused_up_front() -> None:
+    from asgitest import InvalidApplication
+
+    with pytest.raises(InvalidApplication, match="coroutine object"):
+        LiveServer(live_apps.app(None, None, None))  # type: ignore[arg-type]
