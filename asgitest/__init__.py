@@ -7,7 +7,7 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from ._assertions import assert_messages
 from ._client import Client
@@ -44,7 +44,7 @@ from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._live_channels import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase
 
 __version__ = "0.1.0"
@@ -104,8 +104,7 @@ for _name in __all__:
 del _name, _obj
 
 
-
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # ChannelsLiveServerTestCase subclasses Django's TransactionTestCase: import Django only
     # when it is asked for, so `import asgitest` works without Django (and never needs
     # daphne, unlike channels.testing: channels #1942). Not in __all__, for the same reason.
@@ -113,6 +112,5 @@ def __getattr__(name: str) -> Any:
         from ._live import ChannelsLiveServerTestCase
 
         ChannelsLiveServerTestCase.__module__ = "asgitest"
-        globals()[name] = ChannelsLiveServerTestCase
         return ChannelsLiveServerTestCase
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
