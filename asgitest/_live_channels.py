@@ -93,10 +93,16 @@ class ChannelsLiveServerTestCase(TransactionTestCase):  # type: ignore[misc]  # 
         super().setUpClass()
         name = cls.live_server or default_server()
         if name == "daphne":
+            chosen = (
+                "live_server = 'daphne' was chosen"
+                if cls.live_server
+                else ("daphne is the only server installed")
+            )
             raise ImproperlyConfigured(
                 f"{cls.__name__} runs the project in a thread of the test process, under "
-                "uvicorn or hypercorn; only daphne is installed, whose Twisted reactor cannot "
-                'run there. Install one: pip install "asgitest[uvicorn]".'
+                f"uvicorn or hypercorn, but {chosen}: daphne's Twisted reactor cannot run "
+                'there. Install one of the others (pip install "asgitest[uvicorn]") or '
+                "use asgitest.LiveServer(..., server='daphne') in a subprocess."
             )
         modified = modify_settings(ALLOWED_HOSTS={"append": cls.host})
         modified.enable()

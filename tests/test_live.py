@@ -326,24 +326,27 @@ def test_channels_live_server_test_case_needs_no_daphne() -> None:
     assert result.stdout.strip() == "asgitest None"
 
 
-_HAVE_BROWSER = shutil.which("chromium") is not None and importlib.util.find_spec("selenium")
+_BROWSER = shutil.which("chromium")
+_DRIVER = shutil.which("chromedriver")  # given, so that selenium never downloads one
+_HAVE_BROWSER = bool(_BROWSER and _DRIVER and importlib.util.find_spec("selenium"))
 
 
 @pytest.mark.skipif(
     not _HAVE_BROWSER,
-    reason="needs Chromium (`chromium` on PATH) and selenium; CI does not install a browser",
+    reason="needs Chromium and chromedriver on PATH and selenium installed; CI installs no browser",
 )
 def test_headless_browser_loads_a_page_and_talks_over_websocket() -> None:
     from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or ""
+    options.binary_location = _BROWSER or ""
     options.add_argument("--headless=new")
     options.add_argument("--no-sandbox")
     with LiveServer(live_apps.app) as live:
-        driver = webdriver.Chrome(options=options)
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=_DRIVER))
         try:
             driver.get(live.url + "/page")
             assert driver.find_element(By.ID, "http").text == "served over HTTP"

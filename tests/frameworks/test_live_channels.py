@@ -88,6 +88,13 @@ class TestUnderHypercorn(ChannelsLiveServerTestCase):
             assert websocket.recv(timeout=WAIT) == "echo"
 
 
+class TestDaphneIsRefused(ChannelsLiveServerTestCase):
+    live_server = "daphne"
+
+    def test_never_runs(self):
+        raise AssertionError("setUpClass should have refused daphne")
+
+
 def test_the_live_server_is_gone_after_the_class():
     import threading
 
@@ -116,4 +123,7 @@ def test_channels_project_under_the_compatible_test_case(pytester: pytest.Pytest
         "-q",
         timeout=90,
     )
-    result.assert_outcomes(passed=10)
+    result.assert_outcomes(passed=10, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ImproperlyConfigured: TestDaphneIsRefused runs the project in a thread*"]
+    )
