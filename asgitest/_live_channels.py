@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ImproperlyConfigured
 from django.test.testcases import TransactionTestCase
 from django.test.utils import modify_settings
+from django.utils.functional import classproperty
 
 from ._errors import UsageError
 from ._live import LiveServer, default_server
@@ -68,15 +69,16 @@ class ChannelsLiveServerTestCase(TransactionTestCase):  # type: ignore[misc]  # 
 
     _live_server_instance: ClassVar[LiveServer | None] = None
 
-    @property
-    def live_server_url(self) -> str:
+    # Class properties, as in Django's LiveServerTestCase: readable in setUpClass() too.
+    @classproperty  # type: ignore[untyped-decorator]
+    def live_server_url(cls) -> str:
         """``http://host:port`` of the running server."""
-        return self._server().url
+        return cls._server().url
 
-    @property
-    def live_server_ws_url(self) -> str:
+    @classproperty  # type: ignore[untyped-decorator]
+    def live_server_ws_url(cls) -> str:
         """``ws://host:port`` of the running server."""
-        return self._server().ws_url
+        return cls._server().ws_url
 
     @classmethod
     def _server(cls) -> LiveServer:
@@ -117,6 +119,7 @@ class ChannelsLiveServerTestCase(TransactionTestCase):  # type: ignore[misc]  # 
         )
         server.start()
         cls._live_server_instance = server
+        cls._port = server.port  # channels' attribute name
         cls.addClassCleanup(cls._stop_live_server)
 
     @classmethod

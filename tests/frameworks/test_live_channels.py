@@ -27,7 +27,14 @@ WAIT = 10
 
 
 class TestProject(ChannelsLiveServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.url_in_setup = cls.live_server_url  # a class property, as in Django
+
     def test_urls(self):
+        assert self.url_in_setup == self.live_server_url
+        assert self._port == int(self.live_server_url.rsplit(":", 1)[1])
         assert self.host == "localhost"
         assert self.live_server_url.startswith("http://localhost:")
         assert self.live_server_ws_url == "ws" + self.live_server_url[len("http"):]
