@@ -39,6 +39,7 @@ from ._lifespan import LifespanCommunicator
 from ._live import LiveServer
 from ._patterns import ANY, Pattern
 from ._response import Informational, Push, Response
+from ._spec import RULES, Rule, SpecCheck
 from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
 from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
@@ -78,8 +79,11 @@ __all__ = [
     "ProtocolWarning",
     "Push",
     "Response",
+    "Rule",
+    "RULES",
     "ServerSentEvent",
     "set_timeout_factor",
+    "SpecCheck",
     "StreamingResponse",
     "Summarized",
     "TestApp",

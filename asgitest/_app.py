@@ -35,7 +35,7 @@ def _is_async_callable(obj: Any) -> bool:
 def _accepts(func: Any, count: int) -> bool | None:
     """Whether ``func`` can be called with ``count`` positional arguments (None: unknown)."""
     try:
-        signature = inspect.signature(func)
+        signature = inspect.signature(func, follow_wrapped=False)
     except (TypeError, ValueError):
         return None
     try:
@@ -87,14 +87,12 @@ def _check(app: Any) -> ASGIApp:
         return _asgi2(app)
     if getattr(app, "_asgi_single_callable", False):
         return cast(ASGIApp, app)
-    if _is_async_callable(app):
-        signature_of: Any = app
-    else:
-        call = getattr(type(app), "__call__", None)  # noqa: B004 - the class's, not callable()
-        # an instance whose __call__ is async (Starlette, Django, URLRouter, ...)
-        signature_of = app if call is not None and _is_async_callable(call) else None
-    if signature_of is not None:
-        if _accepts(signature_of, 3) is False:
+    is_async = _is_async_callable(app)
+    if not is_async and not (inspect.isfunction(app) or inspect.ismethod(app)):
+        # An instance whose __call__ is async (Starlette, Django, consumer instances, URLRouter...).
+        is_async = _is_async_callable(type(app).__call__)
+    if is_async:
+        if _accepts(app, 3) is False:
             raise InvalidApplication(
                 f"asgitest expected an ASGI application taking (scope, receive, send), but "
                 f"{_name(app)} cannot be called with three arguments: its signature is "
@@ -108,7 +106,7 @@ def _check(app: Any) -> ASGIApp:
     if _accepts(app, 3):
         raise InvalidApplication(
             f"asgitest expected an ASGI application, but {_name(app)} is a synchronous callable "
-            f"{_signature(app)}. ASGI applications are async: write `async def {_name(app)}"
+            f"{_signature(app)}. ASGI applications are async: write `async def {_short_name(app)}"
             "(scope, receive, send)`. If it does return an awaitable, mark it with "
             "asgiref.sync.markcoroutinefunction()."
         )
@@ -118,9 +116,14 @@ def _check(app: Any) -> ASGIApp:
     )
 
 
+def _short_name(obj: Any) -> str:
+    """The bare name, for code the message suggests (``async def app``, not ``f.<locals>.app``)."""
+    return getattr(obj, "__name__", None) or type(obj).__name__
+
+
 def _signature(func: Any) -> str:
     try:
-        return f"{_name(func)}{inspect.signature(func)}"
+        return f"{_name(func)}{inspect.signature(func, follow_wrapped=False)}"
     except (TypeError, ValueError):
         return _name(func)
 

@@ -266,13 +266,21 @@ class ApplicationCommunicator(ExpectMixin):
 
     def __del__(self) -> None:
         engine = getattr(self, "_engine", None)
-        if engine is None or not engine.running:
+        if engine is None or not engine.running or engine.response_complete:
+            # Not running, or an HTTP app whose response is complete: it has been told the
+            # client is gone (http.disconnect) and is about to return by itself.
             return
+        task = engine.task
+        if task is not None and task.done():
+            return  # the app has returned; its done callback has just not run yet
         try:
             engine.cancel()
         except RuntimeError:
             return  # the event loop is closed: nothing can run any more
-        if not self._closed:
+        # A connection that is already closed (an HTTP response complete, a WebSocket the app
+        # closed) is over for the test: the app has been told and is merely winding down, so
+        # dropping it is the normal channels-style use, not a leak.
+        if not self._closed and engine.input_closed is None:
             import warnings
 
             from ._errors import LeakedAppWarning

@@ -104,13 +104,21 @@ def describe_scope(scope: Any) -> str:
 
 
 class _AsyncioSignal:
-    """A one-waiter wake-up on asyncio: a future made only when someone waits."""
+    """A one-waiter wake-up on asyncio: a future made only when someone waits.
 
-    __slots__ = ("_future", "_loop")
+    The timer is lazy: a wait that ends early leaves it armed instead of cancelling it, and the
+    next wait reuses it if it fires no later than that wait's deadline (on firing, it re-arms
+    itself for the rest of the current deadline). A conversation of quick waits thus arms about
+    one timer per ``timeout`` seconds instead of one per message.
+    """
+
+    __slots__ = ("_deadline", "_future", "_loop", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._future: asyncio.Future[bool] | None = None
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def waiting(self) -> bool:
@@ -123,20 +131,39 @@ class _AsyncioSignal:
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
-        future: asyncio.Future[bool] = self._loop.create_future()
+        loop = self._loop
+        future: asyncio.Future[bool] = loop.create_future()
         self._future = future
-        handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
+        if timeout is None:
+            self._deadline = None
+        else:
+            deadline = loop.time() + timeout
+            self._deadline = deadline
+            timer = self._timer
+            if timer is None or timer.when() > deadline:
+                if timer is not None:
+                    timer.cancel()
+                self._timer = loop.call_at(deadline, self._on_timer)
         try:
             return await future
         finally:
             self._future = None
-            if handle is not None:
-                handle.cancel()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        future = self._future
+        deadline = self._deadline
+        if future is None or future.done() or deadline is None:
+            return
+        if deadline > self._loop.time() + _CLOCK_RESOLUTION:
+            # Armed by an earlier wait with a nearer deadline: carry on to this one's.
+            self._timer = self._loop.call_at(deadline, self._on_timer)
+        else:
+            future.set_result(False)
 
 
-def _expire(future: asyncio.Future[bool]) -> None:
-    if not future.done():
-        future.set_result(False)
+# asyncio runs a timer when it is due within the clock's resolution (see BaseEventLoop).
+_CLOCK_RESOLUTION: Final = time.get_clock_info("monotonic").resolution
 
 
 class _TrioSignal:

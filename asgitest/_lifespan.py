@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
@@ -347,17 +346,6 @@ class LifespanCommunicator(ApplicationCommunicator):
                 await self._exit_nursery()
             raise
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            await self.aclose(_body_error=exc)
-        finally:
-            await self._exit_nursery()
 
     async def aclose(self, *, _body_error: BaseException | None = None) -> None:
         """Shut the lifespan down if it started, and make sure the app has stopped.

@@ -86,7 +86,7 @@ def _load_app(text: str) -> Any:
     except ImportError:
         loader = None
     if loader is not None:
-        return loader.load_app(text, where="LiveServer")
+        return loader.load_app(text, where="the app argument of LiveServer")
     module_name, _, attrs = text.partition(":")
     module = importlib.import_module(module_name)
     obj: Any = module

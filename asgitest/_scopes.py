@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlparse
 
@@ -26,6 +27,7 @@ DEFAULT_WEBSOCKET_SPEC_VERSION: Final = "2.4"
 _RAW_SAFE: Final = "/:@!$&'()*+,;=%~"
 
 
+@functools.lru_cache(maxsize=512)
 def split_path(path: str) -> tuple[str, bytes, bytes]:
     """``(path, raw_path, query_string)`` as channels computes the first and last.
 

@@ -42,7 +42,7 @@ class Summarized:
 
     __slots__ = ("head", "size")
 
-    def __init__(self, value: bytes | str, keep: int = 64) -> None:
+    def __init__(self, value: bytes | str | bytearray, keep: int = 64) -> None:
         self.size = len(value)
         self.head = value[:keep]
 
@@ -120,13 +120,22 @@ class Transcript:
 
     def record(self, direction: str, message: Message) -> None:
         """Add a message (hot path: no copy unless a payload is over ``max_payload``)."""
+        get = getattr(message, "get", None)
+        if get is not None:  # a non-dict message is kept as is; the spec checker says why
+            payload = get("body") or get("bytes") or get("text")
+            if payload and isinstance(payload, bytes | str | bytearray):
+                if len(payload) > self.max_payload:
+                    message = self._summarize(message)
+        self._entries.append((time.monotonic(), direction, message, self.total))
+        self.total += 1
+
+    def _summarize(self, message: Message) -> Message:
         limit = self.max_payload
         for key in _PAYLOAD_KEYS:
             payload = message.get(key)
-            if payload is not None and len(payload) > limit:
+            if isinstance(payload, bytes | str | bytearray) and len(payload) > limit:
                 message = {**message, key: Summarized(payload)}
-        self._entries.append((time.monotonic(), direction, message, self.total))
-        self.total += 1
+        return message
 
     def note(self, text: str) -> None:
         """Add a line about the conversation that is not a message (e.g. a timeout)."""

@@ -9,6 +9,7 @@ from asgitest import (
     LifespanFailed,
     LifespanShutdownFailed,
     LifespanStartupFailed,
+    ProtocolError,
     Timeout,
     UnexpectedMessage,
     UsageError,
@@ -231,9 +232,15 @@ class TestFailures:
             async with LifespanCommunicator(crashes_after_startup):
                 pass
 
-    async def test_wrong_reply_is_an_unexpected_message(self):
-        with pytest.raises(UnexpectedMessage, match='"lifespan.shutdown.complete"'):
+    async def test_wrong_reply_is_a_protocol_error_by_default(self):
+        with pytest.raises(ProtocolError, match='R97.*"lifespan.shutdown.complete"') as info:
             async with LifespanCommunicator(wrong_reply):
+                pass
+        assert info.value.rule_id == "R97"
+
+    async def test_wrong_reply_without_the_checker_is_an_unexpected_message(self):
+        with pytest.raises(UnexpectedMessage, match='"lifespan.shutdown.complete"'):
+            async with LifespanCommunicator(wrong_reply, strict="off"):
                 pass
 
 

@@ -1,0 +1,98 @@
+"""Behaviour that the hot-path optimizations of the performance pass (#8) must keep."""
+
+from __future__ import annotations
+
+import gc
+import time
+import warnings
+
+import pytest
+
+from asgitest import HttpCommunicator, Timeout, WebsocketCommunicator
+
+pytestmark = pytest.mark.anyio
+
+
+async def ok_app(scope, receive, send):
+    await receive()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def echo_app(scope, receive, send):
+    await receive()
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] != "websocket.receive":
+            return
+        await send({"type": "websocket.send", "text": message["text"]})
+
+
+async def test_dropping_a_communicator_whose_app_just_returned_does_not_warn(anyio_backend):
+    if anyio_backend == "trio":
+        pytest.skip("the channels-style call without `async with` exists on asyncio only")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = await HttpCommunicator(ok_app, "GET", "/").get_response()
+        gc.collect()
+    assert response.body == b"ok"
+    assert [w for w in caught if "dropped" in str(w.message)] == []
+
+
+async def test_a_shorter_wait_after_a_longer_one_still_times_out_on_time():
+    async with WebsocketCommunicator(echo_app, "/") as communicator:
+        await communicator.connect(timeout=30)
+        await communicator.send_to(text_data="a")
+        assert await communicator.receive_from(timeout=30) == "a"
+        start = time.monotonic()
+        with pytest.raises(Timeout):
+            await communicator.receive_from(timeout=0.05)
+        assert time.monotonic() - start < 10  # fired long before the first wait's 30 s
+        await communicator.send_to(text_data="b")
+        assert await communicator.receive_from(timeout=30) == "b"
+        await communicator.disconnect()
+
+
+async def test_many_quick_waits_then_a_timeout():
+    async with WebsocketCommunicator(echo_app, "/") as communicator:
+        await communicator.connect()
+        for index in range(200):
+            await communicator.send_to(text_data=str(index))
+            assert await communicator.receive_from(timeout=0.5) == str(index)
+        with pytest.raises(Timeout):
+            await communicator.receive_from(timeout=0.02)
+        await communicator.disconnect()
+
+
+async def test_wait_without_timeout_after_waits_with_one():
+    async with WebsocketCommunicator(echo_app, "/", timeout=None) as communicator:
+        await communicator.connect(timeout=0.01 * 1000)
+        await communicator.send_to(text_data="x")
+        assert await communicator.receive_from(timeout=None) == "x"
+        await communicator.disconnect()
+
+
+async def test_an_app_that_raises_is_reported_with_its_own_exception():
+    async def crash(scope, receive, send):
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        async with HttpCommunicator(crash, "GET", "/") as communicator:
+            await communicator.get_response(timeout=30)
+
+
+async def test_dropping_a_websocket_communicator_whose_app_just_closed_does_not_warn(anyio_backend):
+    if anyio_backend == "trio":
+        pytest.skip("the channels-style call without `async with` exists on asyncio only")
+
+    async def close_at_once(scope, receive, send):
+        await receive()
+        await send({"type": "websocket.close", "code": 1000})
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        connected, code = await WebsocketCommunicator(close_at_once, "/").connect()
+        gc.collect()
+    assert (connected, code) == (False, 1000)
+    assert [w for w in caught if "dropped" in str(w.message)] == []
