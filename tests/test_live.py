@@ -174,9 +174,11 @@ class TestLifecycle:
             assert live.url.startswith("http://localhost:")
             assert httpx.get(live.url + "/", timeout=WAIT).text == "hello"
 
-    def test_server_output_is_kept(self) -> None:
+    def test_server_output_is_kept_after_stop(self) -> None:
         with LiveServer(live_apps.app, server="hypercorn") as live:
-            assert "Running on http://127.0.0.1:" in live.output
+            port = live.port
+        # hypercorn logs "Running on" just after it starts listening: read it once stopped.
+        assert f"Running on http://127.0.0.1:{port}" in live.output
 
     def test_fixture_factory(self, asgi_live_server_factory) -> None:
         live = asgi_live_server_factory(live_apps.app, server="hypercorn")
@@ -360,6 +362,9 @@ def test_headless_browser_loads_a_page_and_talks_over_websocket() -> None:
 class TestFixtures:
     """The fixtures in a child pytest run, as a user's suite loads them."""
 
+    # pytest-django would set up Django's test environment a second time in this process.
+    ARGS = ("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:django", "-q")
+
     CONFTEST = """
         import pytest
 
@@ -394,7 +399,7 @@ class TestFixtures:
                 assert PORTS == {asgi_live_server_session.port}
             """
         )
-        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:asyncio", "-q")
+        result = pytester.runpytest_inprocess(*self.ARGS)
         result.assert_outcomes(passed=3)
 
     def test_missing_apps_say_what_to_define(self, pytester: pytest.Pytester) -> None:
@@ -408,9 +413,7 @@ class TestFixtures:
                 pass
             """
         )
-        result = pytester.runpytest_inprocess(
-            "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:asgitest", "-q"
-        )
+        result = pytester.runpytest_inprocess(*self.ARGS, "-p", "no:asgitest")
         result.assert_outcomes(errors=2)
         result.stdout.fnmatch_lines(
             [
