@@ -329,13 +329,32 @@ class _Run:
         """Stop whatever runs; return why it could not be stopped cleanly, or None.
 
         ``force`` (a server that never became ready) cancels a thread's server at once."""
+        crashed = None
+        if not force and self.ended():
+            crashed = self._crash_report()
+        problem = None
         if self.thread is not None:
-            return self._stop_thread(self.thread, force)
-        for sock in self.sockets:
-            sock.close()
+            problem = self._stop_thread(self.thread, force)
+        else:
+            for sock in self.sockets:
+                sock.close()
+            if self.process is not None:
+                problem = self._stop_process(self.process)
+        return crashed or problem
+
+    def _crash_report(self) -> str:
         if self.process is not None:
-            return self._stop_process(self.process)
-        return None
+            how = f"the server process exited with code {self.process.returncode}"
+        elif isinstance(self.failure, SystemExit):
+            how = f"the server thread ended with exit code {self.failure.code}"
+        elif self.failure is not None:
+            how = f"the server thread raised {type(self.failure).__name__}: {self.failure}"
+        else:
+            how = "the server thread ended"
+        return (
+            f"{self.name} was no longer running when it was stopped: {how} while the test "
+            "ran. Requests made after that failed to connect."
+        )
 
     def ended(self) -> bool:
         if self.process is not None:

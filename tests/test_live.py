@@ -439,3 +439,14 @@ def test_not_an_asgi_app_is_refused_up_front() -> None:
 
     with pytest.raises(InvalidApplication, match="coroutine object"):
         LiveServer(live_apps.app(None, None, None))  # type: ignore[arg-type]
+
+
+def test_a_server_that_died_during_the_test_is_reported_at_stop() -> None:
+    live = LiveServer("tests.live_apps:app", mode="subprocess")
+    live.start()
+    live._run.process.kill()  # type: ignore[union-attr]  # as if the server had crashed
+    live._run.process.wait()  # type: ignore[union-attr]
+    with pytest.raises(LiveServerError, match="was no longer running when it was stopped") as e:
+        live.stop()
+    assert "the server process exited with code -9" in str(e.value)
+    assert not live.running
