@@ -438,12 +438,12 @@ class LiveServer:
                 'LiveServer(server="daphne", lifespan="on") cannot work: daphne does not run '
                 'the ASGI lifespan protocol. Use uvicorn or hypercorn, or lifespan="auto".'
             )
-        if server == "hypercorn" and mode == "subprocess" and lifespan == "off":
+        if server == "hypercorn" and mode == "subprocess" and lifespan != "auto":
             raise UsageError(
-                'LiveServer(server="hypercorn", mode="subprocess", lifespan="off") cannot '
-                "work: hypercorn's command line has no switch to turn the lifespan protocol "
-                'off. Use mode="thread" (asgitest then hides the lifespan scope from the app) '
-                "or uvicorn."
+                f'LiveServer(server="hypercorn", mode="subprocess", lifespan="{lifespan}") '
+                "cannot work: hypercorn's command line has no lifespan switch (it always tries "
+                'the protocol and goes on without it when the app fails). Use mode="thread", '
+                "where asgitest enforces the lifespan mode, or uvicorn."
             )
         if mode == "subprocess" and not isinstance(app, str):
             raise UsageError(

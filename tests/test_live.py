@@ -270,6 +270,13 @@ class TestUsage:
         with pytest.raises(UsageError, match="daphne does not run"):
             LiveServer("tests.live_apps:app", server="daphne", lifespan="on")
 
+    @pytest.mark.parametrize("lifespan", ["on", "off"])
+    def test_hypercorn_subprocess_has_no_lifespan_switch(self, lifespan: str) -> None:
+        with pytest.raises(UsageError, match="hypercorn's command line has no lifespan switch"):
+            LiveServer(
+                "tests.live_apps:app", server="hypercorn", mode="subprocess", lifespan=lifespan
+            )
+
     def test_unknown_server(self) -> None:
         with pytest.raises(UsageError, match=r"LiveServer\(server='gunicorn'\) is not a server"):
             LiveServer(live_apps.app, server="gunicorn")
