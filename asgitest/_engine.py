@@ -55,6 +55,9 @@ _running_tasks: set[asyncio.Task[Any]] = set()
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
+start_hook: Callable[[Engine], None] | None = None
+"""Called with every engine as it starts, when set. The pytest plugin sets it for the duration
+of each test to find the communicators a test built itself (one global read per start)."""
 
 _TRIO_NEEDS_ASYNC_WITH: Final = """\
 Under trio, asgitest runs the application inside a nursery, so a communicator must be entered \
@@ -148,6 +151,13 @@ class _AsyncioSignal:
             return await future
         finally:
             self._future = None
+
+    def close(self) -> None:
+        """Disarm the lazy timer (the conversation is over), so it leaves the loop's heap."""
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -300,6 +310,8 @@ class Engine:
             return
         backend = current_backend()
         self.backend = backend
+        if start_hook is not None:
+            start_hook(self)
         try:
             awaitable = self.app(self.scope, self.receive, self.send)
         except BaseException as exc:
@@ -402,6 +414,8 @@ class Engine:
         signal = self._test_signal
         if signal is not None:
             signal.wake()
+            if self.backend == "asyncio":
+                signal.close()
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
