@@ -8,6 +8,7 @@ under pytest-asyncio, anyio and plain sync tests alike.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -106,14 +107,25 @@ def asgi_live_server(
 
 
 @pytest.fixture(scope="session")
-def asgi_live_app(pytestconfig: pytest.Config) -> Any:
-    """The app ``asgi_live_server_session`` serves: the ``asgi_app`` ini option or
-    ``--asgi-app`` import string. Override it (session scope) to serve something else."""
+def asgi_live_app(request: pytest.FixtureRequest) -> Any:
+    """The app ``asgi_live_server_session`` serves: the asgitest plugin's ``asgi_app`` setting
+    (ini option or ``--asgi-app``; markers do not apply at session scope). Override it (session
+    scope) in conftest.py to serve something else."""
     __tracebackhide__ = True
-    text = _configured_app(pytestconfig)
-    if text is None:
+    settings: Any = None
+    try:
+        settings = request.getfixturevalue("asgi_config")  # asgitest's plugin, when active
+    except pytest.FixtureLookupError:
+        settings = None
+    app = getattr(settings, "app", None)
+    if app is None:
+        app = _configured_app(request.config)
+    if app is None:
         raise UsageError(_NO_SESSION_APP)
-    return text
+    app_dir = getattr(settings, "app_dir", None)
+    if isinstance(app, str) and app_dir and app_dir not in sys.path:
+        sys.path.insert(0, app_dir)  # as the plugin does before importing asgi_app
+    return app
 
 
 @pytest.fixture(scope="session")

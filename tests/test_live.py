@@ -409,6 +409,20 @@ class TestFixtures:
         result = pytester.runpytest_inprocess(*self.ARGS)
         result.assert_outcomes(passed=3)
 
+    def test_session_server_serves_the_asgi_app_setting(self, pytester: pytest.Pytester) -> None:
+        pytester.makeconftest('pytest_plugins = ["asgitest._live_fixtures"]')
+        pytester.makeini("[pytest]\nasgi_app = tests.live_apps:app\n")
+        pytester.makepyfile(
+            """
+            import httpx
+
+            def test_session_scope(asgi_live_server_session):
+                assert httpx.get(asgi_live_server_session.url + "/", timeout=10).text == "hello"
+            """
+        )
+        result = pytester.runpytest_inprocess(*self.ARGS)
+        result.assert_outcomes(passed=1)
+
     def test_missing_apps_say_what_to_define(self, pytester: pytest.Pytester) -> None:
         pytester.makeconftest('pytest_plugins = ["asgitest._live_fixtures"]')
         pytester.makepyfile(
