@@ -7,6 +7,8 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
+import typing as _typing
+
 from ._assertions import assert_messages
 from ._client import Client
 from ._communicator import ApplicationCommunicator
@@ -21,6 +23,7 @@ from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
     LifespanStartupFailed,
+    LiveServerError,
     MessageMismatch,
     ProtocolError,
     ProtocolWarning,
@@ -33,6 +36,7 @@ from ._errors import (
 from ._headers import Headers
 from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator
+from ._live import LiveServer
 from ._patterns import ANY, Pattern
 from ._response import Informational, Push, Response
 from ._spec import RULES, Rule, SpecCheck
@@ -40,6 +44,9 @@ from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
 from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
 from ._websocket import WebsocketCommunicator
+
+if _typing.TYPE_CHECKING:
+    from ._live_channels import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase
 
 __version__ = "0.1.0"
 
@@ -63,6 +70,8 @@ __all__ = [
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "LiveServer",
+    "LiveServerError",
     "MessageMismatch",
     "parse_sse",
     "Pattern",
@@ -98,3 +107,14 @@ for _name in __all__:
             pass
 del _name, _obj
 
+
+def __getattr__(name: str) -> _typing.Any:
+    # ChannelsLiveServerTestCase subclasses Django's TransactionTestCase: import Django only
+    # when it is asked for, so `import asgitest` works without Django (and never needs
+    # daphne, unlike channels.testing: channels #1942). Not in __all__, for the same reason.
+    if name == "ChannelsLiveServerTestCase":
+        from ._live import ChannelsLiveServerTestCase
+
+        ChannelsLiveServerTestCase.__module__ = "asgitest"
+        return ChannelsLiveServerTestCase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,7 @@ The hierarchy::
     │   ├── LifespanStartupFailed
     │   └── LifespanShutdownFailed
     ├── InvalidApplication             also a TypeError: not an ASGI application
+    ├── LiveServerError                also a RuntimeError: a live server did not start or stop
     └── UsageError                     asgitest was used in a way it cannot support
 
     AsgitestWarning (UserWarning)
@@ -44,6 +45,7 @@ __all__ = [
     "LifespanFailed",
     "LifespanShutdownFailed",
     "LifespanStartupFailed",
+    "LiveServerError",
     "MessageMismatch",
     "ProtocolError",
     "ProtocolWarning",
@@ -302,6 +304,25 @@ class InvalidApplication(AsgitestError, TypeError):
 
     It inherits ``TypeError``; the message names what was passed and the likely fix.
     """
+
+
+class LiveServerError(AsgitestError, RuntimeError):
+    """Raised when a live server (``LiveServer``, ``ChannelsLiveServerTestCase``) could not
+    start, or could not be stopped.
+
+    It inherits ``RuntimeError``, which channels' ``ChannelsLiveServerTestCase`` raised when
+    its server process died. The message says why (port taken, app not importable, lifespan
+    startup failed, startup timeout) and ends with the server's last lines of output.
+
+    Attributes:
+        server: the server's name: ``"uvicorn"``, ``"hypercorn"`` or ``"daphne"``.
+        output: everything the server logged or printed so far (bounded).
+    """
+
+    def __init__(self, message: str, *, server: str = "", output: str = "") -> None:
+        super().__init__(message)
+        self.server = server
+        self.output = output
 
 
 class UsageError(AsgitestError):
