@@ -274,7 +274,12 @@ class LifespanSession:
 
 
 def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
+    """The first line of an error's text, without the leading rule id (shown separately)."""
+    line = text.strip().splitlines()[0] if text.strip() else text
+    rule, sep, rest = line.partition(": ")
+    if sep and rule[:1] == "R" and rule[1:].isdigit():
+        return rest
+    return line
 
 
 @dataclass

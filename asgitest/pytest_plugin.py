@@ -30,6 +30,12 @@ from ._config import (
 )
 from ._engine import CANCELLED, RUNNING, describe_scope
 from ._errors import LeakedAppWarning, UsageError
+from ._live_fixtures import (  # noqa: F401  (fixtures are registered as module attributes)
+    asgi_live_app,
+    asgi_live_server,
+    asgi_live_server_factory,
+    asgi_live_server_session,
+)
 from ._testapp import TestApp
 
 if TYPE_CHECKING:

@@ -198,7 +198,10 @@ class TestCheck:
             "check", "misfits:forgets_to_respond", "--app-dir", str(app_dir), "--timeout", "0.5"
         )
         assert result.returncode == 1
-        assert "error [R57] GET /: the app returned without starting the response" in result.stdout
+        assert (
+            'error [R57] GET /: the app returned without sending "http.response.start"'
+            in result.stdout
+        )
         assert "info lifespan startup: lifespan is not supported" in result.stdout
 
 

@@ -20,8 +20,6 @@ from asgitest import LiveServer, LiveServerError, UsageError
 
 from . import live_apps
 
-pytest_plugins = ["asgitest._live_fixtures"]
-
 SERVER_MODES = [
     pytest.param(("uvicorn", "thread"), id="uvicorn-thread"),
     pytest.param(("hypercorn", "thread"), id="hypercorn-thread"),
