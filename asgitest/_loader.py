@@ -375,10 +375,7 @@ def _submodule_hint(namespace: Any, name: str) -> str:
         return ""
     if not found:
         return ""
-    return (
-        f"{package}.{name} is a module: name the app inside it, e.g. "
-        f'"{package}.{name}:app".'
-    )
+    return f'{package}.{name} is a module: name the app inside it, e.g. "{package}.{name}:app".'
 
 
 def _suggest(namespace: Any, name: str) -> str:

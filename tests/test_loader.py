@@ -152,7 +152,9 @@ class TestLoadErrors:
         finally:
             sys.path.remove(str(tmp_path))
         notes = getattr(caught.value, "__notes__", [])
-        assert any(f"for the ASGI app '{name}:app' (from the --asgi-app option)" in n for n in notes)
+        assert any(
+            f"for the ASGI app '{name}:app' (from the --asgi-app option)" in n for n in notes
+        )
 
     def test_missing_attribute_lists_public_names(self, module: str, tmp_path: Path) -> None:
         with pytest.raises(
