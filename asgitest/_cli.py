@@ -377,15 +377,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace, output: _Output) -> Any:
-    from ._app import resolve_application
-    from ._cli_loader import load_app
+    from ._loader import load_app
 
     if args.settings:
         os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
     try:
-        obj = load_app(args.app, app_dir=args.app_dir, factory=args.factory)
-    except UsageError as error:
-        output.error(str(error))
+        return load_app(args.app, app_dir=args.app_dir, factory=args.factory)
+    except (UsageError, InvalidApplication) as error:
+        # AppNotFound and InvalidApplication say it all; a UsageError wrapping an exception
+        # of the user's code (a module raising at import, django.setup()) shows its traceback.
+        cause = error.__cause__ if isinstance(error, UsageError) else None
+        output.error(str(error) + (". The traceback:" if cause is not None else ""))
+        if cause is not None:
+            traceback.print_exception(cause, file=output.err)
         raise _Exit(EXIT_USAGE) from None
     except BaseException as error:
         if isinstance(error, KeyboardInterrupt | SystemExit):
@@ -395,12 +399,6 @@ def _load(args: argparse.Namespace, output: _Output) -> Any:
         )
         traceback.print_exception(error, file=output.err)
         raise _Exit(EXIT_USAGE) from None
-    try:
-        resolve_application(obj)
-    except InvalidApplication as error:
-        output.error(f"{args.app!r} is not an ASGI application. {error}")
-        raise _Exit(EXIT_USAGE) from None
-    return obj
 
 
 # ---------------------------------------------------------------------- the commands

@@ -216,18 +216,19 @@ class TestBadInput:
     def test_unknown_attribute_exits_2_naming_what_exists(self) -> None:
         result = run("request", "examples.chat.app:nope", "/")
         assert result.returncode == 2
-        assert "Attribute 'nope' not found in 'examples.chat.app'" in result.stderr
+        assert "'examples.chat.app' has no attribute 'nope'" in result.stderr
         assert "Names there that look like ASGI applications: app." in result.stderr
 
     def test_malformed_import_string_exits_2(self) -> None:
         result = run("lifespan", "examples.chat.app:")
         assert result.returncode == 2
-        assert "Malformed import string" in result.stderr
+        assert "'examples.chat.app:' is not a valid import string" in result.stderr
+        assert "nothing follows the colon" in result.stderr
 
     def test_object_that_is_not_an_app_exits_2(self, app_dir: Path) -> None:
         result = run("request", "misfits:not_an_app", "/", "--app-dir", str(app_dir))
         assert result.returncode == 2
-        assert "'misfits:not_an_app' is not an ASGI application" in result.stderr
+        assert "'misfits:not_an_app' does not name an ASGI application" in result.stderr
         assert "which is not callable" in result.stderr
 
     def test_sync_function_exits_2_with_the_fix(self, app_dir: Path) -> None:
@@ -344,14 +345,14 @@ class TestLoadApp:
         return name
 
     def test_module_and_attribute(self) -> None:
-        from asgitest._cli_loader import load_app
+        from asgitest._loader import load_app
         from examples.chat.app import app
 
         assert load_app("examples.chat.app:app") is app
         assert load_app("examples.chat.app") is app  # looks for `app`, then `application`
 
     def test_dotted_attribute_and_factories(self, tmp_path: Path, package: str) -> None:
-        from asgitest._cli_loader import load_app
+        from asgitest._loader import load_app
 
         app = load_app(f"{package}:container.app", app_dir=tmp_path)
         assert app.__name__ == "app"  # type: ignore[attr-defined]
@@ -361,20 +362,31 @@ class TestLoadApp:
 
     def test_errors_are_usage_errors(self, tmp_path: Path, package: str) -> None:
         from asgitest import UsageError
-        from asgitest._cli_loader import AppNotFound, load_app
+        from asgitest._loader import AppNotFound, load_app
 
         assert issubclass(AppNotFound, UsageError)
-        with pytest.raises(AppNotFound, match="Malformed import string 'a:b:c'"):
+        with pytest.raises(AppNotFound, match="'a:b:c' is not a valid import string"):
             load_app("a:b:c")
-        with pytest.raises(AppNotFound, match=r"names a factory, but .*not_callable is a int"):
+        with pytest.raises(AppNotFound, match=r":not_callable is not callable \(it is a int\)"):
             load_app(f"{package}:not_callable()", app_dir=tmp_path)
         with pytest.raises(AppNotFound, match="does not exist"):
             load_app(f"{package}:application", app_dir=tmp_path / "nope")
         with pytest.raises(AppNotFound, match="Names there that look like ASGI applications"):
             load_app(f"{package}:missing", app_dir=tmp_path)
 
+    def test_a_module_raising_at_import_shows_its_traceback(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from asgitest._cli import main
+
+        (tmp_path / "raises_at_import.py").write_text("raise RuntimeError('boom at import')\n")
+        assert main(["request", "raises_at_import:app", "/", "--app-dir", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert "failed: RuntimeError: boom at import. The traceback:" in err
+        assert 'raises_at_import.py", line 1' in err
+
     def test_a_missing_dependency_of_the_module_is_raised_as_itself(self, app_dir: Path) -> None:
-        from asgitest._cli_loader import load_app
+        from asgitest._loader import load_app
 
         with pytest.raises(ModuleNotFoundError, match="this_dependency_is_missing"):
             load_app("broken_import:app", app_dir=app_dir)

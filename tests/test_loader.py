@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from asgitest import HttpCommunicator, InvalidApplication, UsageError
-from asgitest._loader import load_app, parse_import_string
+from asgitest._loader import AppNotFound, load_app, parse_import_string
 
 APP_SOURCE = textwrap.dedent(
     """
@@ -98,17 +98,68 @@ class TestLoad:
         app = load_app(f"{module}:create_app(name='custom')", app_dir=tmp_path)
         assert await body_of(app) == b"custom"
 
+    async def test_factory_flag(self, module: str, tmp_path: Path) -> None:
+        app = load_app(f"{module}:create_app", app_dir=tmp_path, factory=True)
+        assert await body_of(app) == b"factory"
+
     async def test_module_only_finds_app(self, module: str, tmp_path: Path) -> None:
         assert await body_of(load_app(module, app_dir=tmp_path)) == b"plain"
 
 
 class TestLoadErrors:
     def test_missing_module(self) -> None:
-        with pytest.raises(UsageError, match=r"Could not import module 'no_such_mod_xyz'.*path"):
+        with pytest.raises(AppNotFound, match=r"Could not import module 'no_such_mod_xyz'.*path"):
             load_app("no_such_mod_xyz:app", where="pyproject.toml")
 
+    def test_not_found_errors_name_the_source_and_the_string(self) -> None:
+        with pytest.raises(AppNotFound, match=r"\(from asgi_app in pyproject.toml\)") as caught:
+            load_app("no_such_mod_xyz:app", where="asgi_app in pyproject.toml")
+        assert issubclass(AppNotFound, UsageError)
+        assert caught.value.import_string == "no_such_mod_xyz:app"
+
+    def test_missing_app_dir(self, tmp_path: Path) -> None:
+        with pytest.raises(AppNotFound, match=r"app directory .*nope' given for .* does not exist"):
+            load_app("anything:app", app_dir=tmp_path / "nope")
+
+    def test_module_with_both_default_names_must_say_which(self, tmp_path: Path) -> None:
+        name = f"both_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text(APP_SOURCE + "application = create_app()\n")
+        try:
+            with pytest.raises(AppNotFound, match=r"has both an 'app' and an 'application'"):
+                load_app(name, app_dir=tmp_path)
+        finally:
+            sys.modules.pop(name, None)
+            sys.path.remove(str(tmp_path))
+
+    def test_submodule_named_as_an_attribute_gets_the_fix(self, tmp_path: Path) -> None:
+        name = f"pkg_{uuid.uuid4().hex[:8]}"
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+        (tmp_path / name / "asgi.py").write_text(APP_SOURCE)
+        try:
+            with pytest.raises(AppNotFound, match=rf'{name}.asgi is a module: .*"{name}.asgi:app"'):
+                load_app(f"{name}:asgi", app_dir=tmp_path)
+        finally:
+            sys.modules.pop(name, None)
+            sys.path.remove(str(tmp_path))
+
+    def test_missing_dependency_is_raised_as_itself_with_a_note(self, tmp_path: Path) -> None:
+        name = f"needs_dep_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text("import this_dependency_is_missing_xyz\n")
+        try:
+            with pytest.raises(ModuleNotFoundError, match="this_dependency_is_missing") as caught:
+                load_app(f"{name}:app", app_dir=tmp_path, where="the --asgi-app option")
+        finally:
+            sys.path.remove(str(tmp_path))
+        notes = getattr(caught.value, "__notes__", [])
+        assert any(
+            f"for the ASGI app '{name}:app' (from the --asgi-app option)" in n for n in notes
+        )
+
     def test_missing_attribute_lists_public_names(self, module: str, tmp_path: Path) -> None:
-        with pytest.raises(UsageError, match=r"has no attribute 'ap'.*Public names there: .*app"):
+        with pytest.raises(
+            AppNotFound, match=r"has no attribute 'ap'.*Did you mean 'app'\?.*look like ASGI ap"
+        ):
             load_app(f"{module}:ap", app_dir=tmp_path)
 
     def test_not_an_app(self, module: str, tmp_path: Path) -> None:
@@ -124,8 +175,10 @@ class TestLoadErrors:
             load_app(f"{module}:async_factory()", app_dir=tmp_path)
 
     def test_calling_a_non_callable(self, module: str, tmp_path: Path) -> None:
-        with pytest.raises(UsageError, match=r"not callable"):
+        with pytest.raises(AppNotFound, match=r"not callable \(it is a int\); drop the paren"):
             load_app(f"{module}:value()", app_dir=tmp_path)
+        with pytest.raises(AppNotFound, match=r"not callable \(it is a int\); drop --factory"):
+            load_app(f"{module}:value", app_dir=tmp_path, factory=True)
 
     def test_module_raising_on_import(self, tmp_path: Path) -> None:
         name = f"broken_{uuid.uuid4().hex[:8]}"

@@ -238,7 +238,10 @@ def test_where_the_app_comes_from(
         ),
         (
             "asgi_app = apps:APPS_TYPO",
-            ["E * 'apps' has no attribute 'APPS_TYPO', named by the ASGI app*Public names there:*"],
+            [
+                "E * 'apps' has no attribute 'APPS_TYPO', named by the ASGI app*"
+                "Names there that look like ASGI applications:*"
+            ],
         ),
         (
             "asgi_app = apps:anyio",
