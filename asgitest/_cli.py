@@ -248,6 +248,11 @@ def _parser() -> argparse.ArgumentParser:
         help="ASGI spec checking (default: warn, printing findings and carrying on)",
     )
     strict.add_argument(
+        "--pedantic",
+        action="store_true",
+        help="also print pedantic spec findings (rules every major server tolerates)",
+    )
+    strict.add_argument(
         "--transcript",
         action="store_true",
         help="print every ASGI message exchanged, both ways (on stderr)",
@@ -404,16 +409,31 @@ def _load(args: argparse.Namespace, output: _Output) -> Any:
 # ---------------------------------------------------------------------- the commands
 
 
-def _report_warnings(caught: list[warnings.WarningMessage], output: _Output) -> None:
+def _report_warnings(
+    caught: list[warnings.WarningMessage], output: _Output, pedantic: bool = False
+) -> None:
+    """Print the warnings; pedantic spec findings only when asked (every framework has some)."""
+    hidden = 0
     for record in caught:
         warning = record.message
-        if isinstance(warning, ProtocolWarning):
+        if isinstance(warning, ProtocolWarning) and warning.severity == "pedantic" and not pedantic:
+            hidden += 1
+        elif isinstance(warning, ProtocolWarning):
             rule = f"[{warning.rule_id}] " if warning.rule_id else ""
-            output.note(f"asgitest: spec warning {rule}{warning}", "yellow")
+            text = str(warning)
+            if warning.rule_id and text.startswith(f"{warning.rule_id}: "):
+                text = text[len(warning.rule_id) + 2 :]
+            output.note(f"asgitest: spec warning {rule}{text}", "yellow")
         elif isinstance(warning, LeakedAppWarning):
             output.note(f"asgitest: {warning}", "yellow")
         else:
             output.note(f"{record.category.__name__}: {warning}", "yellow")
+    if hidden:
+        output.note(
+            f"asgitest: {hidden} pedantic spec finding{'s' if hidden != 1 else ''} not shown "
+            "(rerun with --pedantic to see them)",
+            "dim",
+        )
 
 
 def _fail(output: _Output, error: BaseException, transcript: Transcript, full: bool) -> NoReturn:
@@ -854,6 +874,10 @@ def _end_line(output: _Output) -> None:
 # ---------------------------------------------------------------------- entry point
 
 
+def _shows_pedantic(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "pedantic", False)) or getattr(args, "strict", "") == "pedantic"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``asgitest`` command line and return its exit status.
 
@@ -884,7 +908,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     try:
                         status: int = await command()
                     finally:
-                        _report_warnings(caught, output)
+                        _report_warnings(caught, output, _shows_pedantic(args))
             except _Exit as stop:
                 status = stop.status
             finally:

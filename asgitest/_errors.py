@@ -338,11 +338,13 @@ class ProtocolWarning(AsgitestWarning):
 
     Attributes:
         rule_id: the rule broken.
+        severity: ``"error"`` or ``"pedantic"``.
     """
 
-    def __init__(self, message: str, rule_id: str = "") -> None:
+    def __init__(self, message: str, rule_id: str = "", severity: str = "error") -> None:
         super().__init__(message)
         self.rule_id = rule_id
+        self.severity = severity
 
 
 class LeakedAppWarning(AsgitestWarning, ResourceWarning):

@@ -435,3 +435,18 @@ class TestColour:
         monkeypatch.setenv("NO_COLOR", "1")
         assert not _Style(self._Terminal()).enabled  # type: ignore[arg-type]
         assert _Style(self._Terminal(), "always").enabled  # type: ignore[arg-type]
+
+
+class TestPedanticFindings:
+    def test_hidden_by_default_with_a_count(self) -> None:
+        result = run("request", "examples.chat.app:app", "GET", "/")
+        assert result.returncode == 0
+        assert "[R8]" not in result.stderr
+        assert "1 pedantic spec finding not shown (rerun with --pedantic" in result.stderr
+
+    def test_shown_with_pedantic(self) -> None:
+        result = run("request", "examples.chat.app:app", "GET", "/", "--pedantic")
+        assert result.returncode == 0
+        assert 'asgitest: spec warning [R8] "http.response.start" headers uses tuples' in (
+            result.stderr
+        )

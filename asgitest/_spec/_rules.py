@@ -270,7 +270,7 @@ class Reporter:
         if self.transcript is not None:
             self.transcript.note(f"^ {rule_id} broken here ({level})")
         if strict == "warn":
-            warnings.warn(ProtocolWarning(text, rule_id), stacklevel=4)
+            warnings.warn(ProtocolWarning(text, rule_id, level), stacklevel=4)
             return
         error = ProtocolError(
             text,
