@@ -35,6 +35,7 @@ from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator
 from ._patterns import ANY, Pattern
 from ._response import Informational, Push, Response
+from ._spec import RULES, Rule, SpecCheck
 from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
 from ._testapp import TestApp
 from ._transcript import Summarized, Transcript, TranscriptEntry
@@ -69,8 +70,11 @@ __all__ = [
     "ProtocolWarning",
     "Push",
     "Response",
+    "Rule",
+    "RULES",
     "ServerSentEvent",
     "set_timeout_factor",
+    "SpecCheck",
     "StreamingResponse",
     "Summarized",
     "TestApp",

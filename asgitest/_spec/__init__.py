@@ -15,7 +15,15 @@ connection pays nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
+
+from ._http import HttpChecker
+from ._lifespan import LifespanChecker
+from ._middleware import SpecCheck
+from ._rules import RULES, Reporter, Rule
+from ._scope import validate_scope
+from ._websocket import WebsocketChecker
 
 if TYPE_CHECKING:
     from .._config import Strictness
@@ -23,7 +31,7 @@ if TYPE_CHECKING:
     from .._transcript import Transcript
     from .._types import Message, Scope
 
-__all__ = ["Checker", "make_checker"]
+__all__ = ["RULES", "Checker", "Rule", "SpecCheck", "make_checker"]
 
 
 class Checker(Protocol):
@@ -38,9 +46,39 @@ class Checker(Protocol):
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None: ...
 
 
-def make_checker(scope: Scope, strict: Strictness, transcript: Transcript) -> Checker | None:
+_CHECKERS: dict[str, type[HttpChecker] | type[WebsocketChecker] | type[LifespanChecker]] = {
+    "http": HttpChecker,
+    "websocket": WebsocketChecker,
+    "lifespan": LifespanChecker,
+}
+
+
+def make_checker(
+    scope: Scope,
+    strict: Strictness,
+    transcript: Transcript | None,
+    *,
+    on_finding: Callable[[ProtocolError], None] | None = None,
+) -> Checker | None:
     """A checker for one connection, or ``None`` when strictness is ``"off"``.
 
-    Validates the scope itself at once (raising ``ProtocolError`` for a broken rule).
+    Validates the scope itself at once (raising ``ProtocolError`` for a broken rule). Scopes of
+    protocols the spec does not define get the core checks only, and no checker.
+
+    Args:
+        scope: the connection scope.
+        strict: ``"error"``, ``"pedantic"``, ``"warn"`` or ``"off"``.
+        transcript: the connection's transcript, attached to every ``ProtocolError``.
+        on_finding: if given, receives each ``ProtocolError`` instead of it being raised
+            (``SpecCheck(on_violation="log")``).
     """
-    return None
+    __tracebackhide__ = True
+    if strict == "off":
+        return None
+    report = Reporter(scope, strict, transcript, on_finding)
+    validate_scope(scope, report)
+    kind = scope.get("type") if isinstance(scope, dict) else None
+    factory = _CHECKERS.get(kind) if isinstance(kind, str) else None
+    if factory is None:
+        return None
+    return factory(scope, report)

@@ -1,0 +1,942 @@
+"""The HTTP state machine and message rules (with trailers, push, zerocopysend, pathsend, early
+hints and debug when advertised), and the header checks shared with WebSocket messages."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from .._errors import ProtocolError as ProtocolErrorType
+from ._rules import Reporter
+
+if TYPE_CHECKING:
+    from .._errors import ProtocolError
+    from .._types import Message, Scope
+
+__all__ = ["HttpChecker", "check_headers", "describe_value", "spec_version_of"]
+
+# States of the response.
+START: Final = 0
+BODY: Final = 1
+TRAILERS: Final = 2
+DONE: Final = 3
+
+_TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z").match
+_BAD_VALUE: Final = re.compile(rb"[\r\n\x00]").search
+_UPPER: Final = re.compile(rb"[A-Z]").search
+_ADDRESS: Final = re.compile(r" object at 0x[0-9a-fA-F]+").sub
+
+_KNOWN_HTTP: Final = frozenset(
+    {
+        "http.response.start",
+        "http.response.body",
+        "http.response.trailers",
+        "http.response.push",
+        "http.response.zerocopysend",
+        "http.response.pathsend",
+        "http.response.early_hint",
+        "http.response.debug",
+    }
+)
+_EXTENSION_OF: Final = {
+    "http.response.trailers": ("http.response.trailers", "R110"),
+    "http.response.push": ("http.response.push", "R105"),
+    "http.response.zerocopysend": ("http.response.zerocopysend", "R106"),
+    "http.response.pathsend": ("http.response.pathsend", "R107"),
+    "http.response.early_hint": ("http.response.early_hint", "R109"),
+    "http.response.debug": ("http.response.debug", "R112"),
+}
+
+
+def describe_value(value: Any) -> str:
+    """``str 'text/plain'``: the type and a short repr of a value, for messages."""
+    text = _ADDRESS(" object", repr(value))
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def spec_version_of(scope: Scope) -> tuple[int, ...]:
+    """The advertised protocol spec version (``asgi.spec_version``, channels' top-level key)."""
+    asgi = scope.get("asgi")
+    version = asgi.get("spec_version") if isinstance(asgi, dict) else None
+    version = version or scope.get("spec_version") or "2.0"
+    try:
+        return tuple(int(part) for part in str(version).split("."))
+    except ValueError:
+        return (2, 0)
+
+
+def _bytes_fix(value: Any) -> str:
+    if isinstance(value, str):
+        return f"send bytes: {value.encode('latin-1', 'replace')!r}"
+    if isinstance(value, bytearray | memoryview):
+        return f"convert it with bytes(...): {bytes(value)!r}"[:120]
+    return "send bytes"
+
+
+def check_headers(
+    report: Reporter,
+    headers: Any,
+    message: Message,
+    *,
+    key: str = "headers",
+    type_rule: str = "R40",
+    case_rule: str = "R41",
+    pseudo_rule: str = "R42",
+    response: bool = True,
+) -> list[tuple[bytes, bytes]]:
+    """Check a headers iterable of an outgoing message; return the well-formed pairs.
+
+    ``response=False`` is for scope headers (request headers: lowercase is only "should").
+    """
+    __tracebackhide__ = True
+    where = f'"{message.get("type")}" {key}' if response else f"scope {key}"
+    offending = message if response else None
+    pairs: list[tuple[bytes, bytes]] = []
+    if isinstance(headers, dict | str | bytes) or not hasattr(headers, "__iter__"):
+        example = (
+            f"[(k, v) for k, v in {key}.items()]"
+            if isinstance(headers, dict)
+            else '[(b"content-type", b"text/plain")]'
+        )
+        what = "a dict (iterating it yields only the names)" if isinstance(headers, dict) else (
+            describe_value(headers)
+        )
+        report.fail(
+            type_rule,
+            f"{where} must be an iterable of [name, value] pairs, got {what}",
+            offending=offending,
+            field=key,
+            fix=f"send a list of pairs, e.g. {example}",
+        )
+        return pairs
+    if not isinstance(headers, list | tuple) and iter(headers) is headers:
+        # A one-shot iterator (a generator): checking it would consume it, so keep its items
+        # in a list, which is what the server (or the test) reads next.
+        headers = list(headers)
+        message[key] = headers
+    tuples = isinstance(headers, tuple)
+    for index, item in enumerate(headers):
+        field = f"{key}[{index}]"
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            report.fail(
+                type_rule,
+                f"{where}[{index}] must be a [name, value] pair, got {describe_value(item)}",
+                offending=offending,
+                field=field,
+                fix='each header is a 2-item list or tuple: [b"name", b"value"]',
+            )
+            continue
+        tuples = tuples or isinstance(item, tuple)
+        ok = True
+        if type(name) is not bytes:
+            ok = False
+            report.fail(
+                "R9" if isinstance(name, bytearray | memoryview) else type_rule,
+                f"header name must be bytes, got {describe_value(name)} in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix=_bytes_fix(name),
+            )
+        if type(value) is not bytes:
+            ok = False
+            report.fail(
+                "R9" if isinstance(value, bytearray | memoryview) else type_rule,
+                f"header value must be bytes, got {describe_value(value)} in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix=_bytes_fix(value),
+            )
+        if not ok:
+            continue
+        if name[:1] == b":":
+            report.fail(
+                pseudo_rule,
+                f"pseudo-header {name!r} is not allowed in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix="drop it (the server derives pseudo-headers itself)",
+            )
+        elif not _TOKEN(name):
+            report.fail(
+                "R49" if response else type_rule,
+                f"header name {name!r} is not a valid HTTP token in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix="use letters, digits and !#$%&'*+-.^_`|~ only",
+            )
+        elif _UPPER(name):
+            report.fail(
+                case_rule,
+                f"header name {name!r} is not lowercase in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix=f"{name.lower()!r}",
+                severity="pedantic",
+            )
+        if _BAD_VALUE(value):
+            report.fail(
+                "R49" if response else type_rule,
+                f"header value {value!r} contains CR, LF or NUL in {where}[{index}]",
+                offending=offending,
+                field=field,
+                fix="strip the control characters (header injection)",
+            )
+        pairs.append((name, value))
+    if tuples and response and not report.is_quiet("pedantic"):
+        report.fail(
+            "R8",
+            f"{where} uses tuples; the spec asks for lists (tuples should be encoded as lists)",
+            offending=offending,
+            field=key,
+            fix="send [[name, value], ...] (every server accepts tuples: pedantic only)",
+            severity="pedantic",
+        )
+    return pairs
+
+
+class HttpChecker:
+    """Checks one HTTP connection: the app's response messages and the test's request messages."""
+
+    __slots__ = (
+        "body_seen",
+        "watch",
+        "content_length",
+        "disconnected",
+        "exts",
+        "head",
+        "no_body_status",
+        "pathsend_seen",
+        "report",
+        "request_done",
+        "sent",
+        "state",
+        "trailers",
+        "debug_seen",
+        "_dispatch",
+    )
+
+    def __init__(self, scope: Scope, report: Reporter) -> None:
+        self.report = report
+        extensions = scope.get("extensions")
+        self.exts: dict[str, Any] = extensions if isinstance(extensions, dict) else {}
+        self.head = scope.get("method") == "HEAD"
+        self.state = START
+        self.disconnected = False
+        self.request_done = False
+        self.trailers = False
+        self.content_length: int | None = None
+        self.no_body_status = False
+        self.sent = 0
+        self.body_seen = False
+        self.watch = self.head
+        self.pathsend_seen = False
+        self.debug_seen = False
+        self._dispatch = {
+            "http.response.start": self._start,
+            "http.response.body": self._body,
+            "http.response.trailers": self._trailers,
+            "http.response.push": self._push,
+            "http.response.zerocopysend": self._zerocopysend,
+            "http.response.pathsend": self._pathsend,
+            "http.response.early_hint": self._early_hint,
+            "http.response.debug": self._debug,
+        }
+
+    # ------------------------------------------------------------------ test → app
+
+    def on_input(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "http.disconnect":
+            if self.state != DONE:
+                self.disconnected = True
+            return
+        if kind != "http.request":
+            report.fail(
+                "R12",
+                f"no server sends {_show(message)} to an http application (it receives only "
+                '"http.request" and "http.disconnect")',
+                offending=message,
+                field="type",
+                fix='send {"type": "http.request", "body": b"..."} or {"type": "http.disconnect"}',
+            )
+            return
+        if self.request_done or self.disconnected:
+            report.fail(
+                "R37",
+                '"http.request" after the request body was complete (a previous "http.request" '
+                "had more_body=False)",
+                offending=message,
+                field="more_body",
+                fix="set more_body=True on every chunk but the last",
+            )
+        body = message.get("body", b"")
+        if type(body) is not bytes:
+            report.fail(
+                "R37",
+                f'"http.request" body must be bytes, got {describe_value(body)}',
+                offending=message,
+                field="body",
+                fix=_bytes_fix(body),
+            )
+        more = message.get("more_body", False)
+        if type(more) is not bool:
+            report.fail(
+                "R37",
+                f'"http.request" more_body must be a bool, got {describe_value(more)}',
+                offending=message,
+                field="more_body",
+                fix="True or False",
+            )
+        if not more:
+            self.request_done = True
+
+    def on_disconnect(self) -> None:
+        self.disconnected = True
+
+    # ------------------------------------------------------------------ app → test
+
+    def on_send(self, message: Message) -> None:
+        """Hot path: a well-formed body in the BODY state is checked inline."""
+        __tracebackhide__ = True
+        try:
+            kind = message["type"]
+        except (TypeError, KeyError, IndexError):
+            if not self.disconnected:
+                _bad_message(self.report, message)
+            return
+        if kind == "http.response.body" and self.state == BODY and not self.disconnected:
+            body = message.get("body", b"")
+            more = message.get("more_body", False)
+            if type(body) is bytes and (more is False or more is True):
+                if body:
+                    self.sent += len(body)
+                    if self.watch:
+                        self._check_size(len(body), message)
+                if not more:
+                    self._final_body(message)
+                return
+            self._body(message)
+            return
+        if self.disconnected:
+            return
+        handler = self._dispatch.get(kind)
+        if handler is None:
+            _unknown(self.report, message, kind, "http", self._expected())
+            return
+        handler(message)
+
+    def _expected(self) -> str:
+        return {
+            START: '"http.response.start"',
+            BODY: '"http.response.body"',
+            TRAILERS: '"http.response.trailers"',
+            DONE: "nothing more (the response is complete)",
+        }[self.state]
+
+    def _gate(self, message: Message, kind: str) -> bool:
+        """For an extension message: ``False`` (after reporting) unless it is advertised."""
+        __tracebackhide__ = True
+        name, rule = _EXTENSION_OF[kind]
+        if name in self.exts:
+            return True
+        if kind == "http.response.trailers" and self.trailers:
+            return True  # already reported at trailers=True (R111)
+        self.report.fail(
+            rule,
+            f'"{kind}" sent, but the scope does not advertise the "{name}" extension',
+            offending=message,
+            field="type",
+            fix=f'send it only when "{name}" in scope.get("extensions", {{}}) (in a test: '
+            f'scope={{"extensions": {{"{name}": {{}}}}}})',
+        )
+        return False
+
+    def _after_done(self, message: Message) -> bool:
+        __tracebackhide__ = True
+        if self.state != DONE:
+            return False
+        self.report.fail(
+            "R55",
+            f"{_show(message)} sent after the response was already complete",
+            offending=message,
+            field="type",
+            fix="send nothing after the final body (more_body=False); check for a second "
+            "response or a retry path",
+        )
+        return True
+
+    def _start(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self._after_done(message):
+            return
+        if self.state != START:
+            report.fail(
+                "R53",
+                'a second "http.response.start" (the response was already started)',
+                offending=message,
+                field="type",
+                fix="start the response once; send further data as http.response.body",
+            )
+            return
+        self.state = BODY
+        if "status" not in message:
+            report.fail(
+                "R39",
+                '"http.response.start" has no status',
+                offending=message,
+                field="status",
+                fix='add "status": 200',
+            )
+            status: Any = 200
+        else:
+            status = message["status"]
+        if type(status) is not int:
+            hint = f"{int(status)}" if isinstance(status, str) and status.isdigit() else "200"
+            report.fail(
+                "R39",
+                f'"http.response.start" status must be an int, got {describe_value(status)}',
+                offending=message,
+                field="status",
+                fix=f"status={hint}",
+            )
+        elif not 200 <= status <= 599:
+            report.fail(
+                "R46",
+                f'"http.response.start" status {status} is not a final HTTP status (200-599)',
+                offending=message,
+                field="status",
+                fix="use a registered status between 200 and 599"
+                + ("; send 103 through the early hints extension" if status < 200 else ""),
+            )
+        else:
+            self.no_body_status = status in (204, 304)
+        headers = message.get("headers", [])
+        if headers != []:
+            pairs = check_headers(report, headers, message)
+            for name, value in pairs:
+                lower = name.lower()
+                if lower == b"content-length":
+                    self._content_length(value, message)
+                elif lower == b"transfer-encoding":
+                    report.fail(
+                        "R44",
+                        f'"http.response.start" sets transfer-encoding: {value!r}; the server '
+                        "ignores it and frames the response itself",
+                        offending=message,
+                        field="headers",
+                        fix="drop the header",
+                    )
+        self.watch = self.head or self.no_body_status or self.content_length is not None
+        trailers = message.get("trailers", False)
+        if type(trailers) is not bool:
+            report.fail(
+                "R43",
+                f'"http.response.start" trailers must be a bool, got {describe_value(trailers)}',
+                offending=message,
+                field="trailers",
+                fix="trailers=True or leave it out",
+            )
+        if trailers:
+            self.trailers = True
+            if "http.response.trailers" not in self.exts:
+                report.fail(
+                    "R111",
+                    '"http.response.start" has trailers=True, but the scope does not advertise '
+                    'the "http.response.trailers" extension',
+                    offending=message,
+                    field="trailers",
+                    fix='set trailers=True only when "http.response.trailers" is in '
+                    'scope["extensions"]',
+                )
+
+    def _content_length(self, value: bytes, message: Message) -> None:
+        __tracebackhide__ = True
+        if self.head or self.no_body_status:
+            return
+        try:
+            length = int(value)
+            if length < 0 or not value.strip().isdigit():
+                raise ValueError
+        except ValueError:
+            self.report.fail(
+                "R50",
+                f'"http.response.start" content-length {value!r} is not a non-negative integer',
+                offending=message,
+                field="headers",
+                fix="send the byte length of the body, e.g. b\"12\"",
+            )
+            return
+        if self.content_length is not None and self.content_length != length:
+            self.report.fail(
+                "R50",
+                f'"http.response.start" has two different content-length headers '
+                f"({self.content_length} and {length})",
+                offending=message,
+                field="headers",
+                fix="send one content-length",
+            )
+        self.content_length = length
+
+    def _check_size(self, size: int, message: Message) -> None:
+        """After ``size`` more bytes (already counted in ``sent``): HEAD/204/304, content-length."""
+        __tracebackhide__ = True
+        if self.head or self.no_body_status:
+            if not self.report.is_quiet("pedantic"):
+                why = "a HEAD request" if self.head else "a 204/304 response"
+                self.report.fail(
+                    "R51",
+                    f'"http.response.body" carries {size} bytes for {why}; servers drop them',
+                    offending=message,
+                    field="body",
+                    fix="send an empty body",
+                )
+            return
+        declared = self.content_length
+        if declared is not None and self.sent > declared:
+            self.report.fail(
+                "R50",
+                f"the body is longer than the declared content-length: {self.sent} bytes sent, "
+                f"content-length is {declared} (in \"http.response.body\" body)",
+                offending=message,
+                field="body",
+                fix="make content-length match the body, or leave it out and let the server "
+                "chunk the response",
+            )
+            self.content_length = None  # report once
+            self.watch = self.head or self.no_body_status
+
+    def _final_body(self, message: Message) -> None:
+        __tracebackhide__ = True
+        if self.trailers:
+            self.state = TRAILERS
+        else:
+            self.state = DONE
+        declared = self.content_length
+        if declared is not None and self.sent < declared and not self.head:
+            self.report.fail(
+                "R50",
+                f"the body is shorter than the declared content-length: {self.sent} bytes sent, "
+                f"content-length is {declared} (final \"http.response.body\", more_body=False)",
+                offending=message,
+                field="body",
+                fix="make content-length match the body, or leave it out",
+            )
+
+    def _body(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self._after_done(message):
+            return
+        if self.state == START:
+            report.fail(
+                "R52",
+                '"http.response.body" sent before "http.response.start"',
+                offending=message,
+                field="type",
+                fix='send {"type": "http.response.start", "status": ..., "headers": [...]} first',
+            )
+            self.state = BODY
+        elif self.state == TRAILERS:
+            report.fail(
+                "R110",
+                '"http.response.body" after the final body; trailers=True expects '
+                '"http.response.trailers" now',
+                offending=message,
+                field="type",
+                fix="send http.response.trailers",
+            )
+            return
+        if self.pathsend_seen:
+            report.fail(
+                "R107",
+                '"http.response.body" mixed with "http.response.pathsend"',
+                offending=message,
+                field="type",
+                fix="send the file with pathsend alone",
+            )
+        body = message.get("body", b"")
+        if type(body) is not bytes:
+            report.fail(
+                "R9" if isinstance(body, bytearray | memoryview) else "R45",
+                f'"http.response.body" body must be bytes, got {describe_value(body)}',
+                offending=message,
+                field="body",
+                fix=_bytes_fix(body) if not isinstance(body, str) else (
+                    "encode it: body=text.encode()"
+                ),
+            )
+            size = len(body) if isinstance(body, bytearray | memoryview) else 0
+        else:
+            size = len(body)
+        more = message.get("more_body", False)
+        if more is not True and more is not False:
+            report.fail(
+                "R45",
+                f'"http.response.body" more_body must be a bool, got {describe_value(more)}'
+                + (" (any non-empty str is truthy: servers read it as True)"
+                   if isinstance(more, str) else ""),
+                offending=message,
+                field="more_body",
+                fix="more_body=True or more_body=False",
+                severity="error" if isinstance(more, str) else "pedantic",
+            )
+        if size:
+            self.sent += size
+            if self.watch:
+                self._check_size(size, message)
+        if not more:
+            self._final_body(message)
+
+    def _trailers(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.trailers"):
+            return
+        if not self.trailers:
+            report.fail(
+                "R110",
+                '"http.response.trailers" sent, but "http.response.start" did not set '
+                "trailers=True",
+                offending=message,
+                field="type",
+                fix="set trailers=True in http.response.start",
+            )
+            return
+        if self._after_done(message):
+            return
+        if self.state != TRAILERS:
+            report.fail(
+                "R110",
+                '"http.response.trailers" sent before the final "http.response.body" '
+                "(more_body=False)",
+                offending=message,
+                field="type",
+                fix="finish the body first",
+            )
+            return
+        check_headers(report, message.get("headers", []), message)
+        more = message.get("more_trailers", False)
+        if type(more) is not bool:
+            report.fail(
+                "R110",
+                f'"http.response.trailers" more_trailers must be a bool, got '
+                f"{describe_value(more)}",
+                offending=message,
+                field="more_trailers",
+                fix="True or False",
+            )
+        if not more:
+            self.state = DONE
+
+    def _push(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.push") or self._after_done(message):
+            return
+        if self.state != BODY:
+            report.fail(
+                "R105",
+                '"http.response.push" is allowed only after "http.response.start" and before '
+                "the final body",
+                offending=message,
+                field="type",
+                fix="push after starting the response",
+            )
+        path = message.get("path")
+        if type(path) is not str:
+            report.fail(
+                "R105",
+                f'"http.response.push" path must be a str, got {describe_value(path)}',
+                offending=message,
+                field="path",
+                fix='path="/static/app.css"',
+            )
+        check_headers(report, message.get("headers", []), message)
+
+    def _zerocopysend(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.zerocopysend") or self._after_done(message):
+            return
+        if self.state != BODY:
+            report.fail(
+                "R106",
+                '"http.response.zerocopysend" is allowed only after "http.response.start" and '
+                "before the final body",
+                offending=message,
+                field="type",
+                fix="start the response first",
+            )
+            return
+        file = message.get("file")
+        try:
+            fd = file.fileno()  # type: ignore[union-attr]
+            os.fstat(fd)
+        except Exception:
+            report.fail(
+                "R106",
+                f'"http.response.zerocopysend" file must be an open file with an OS file '
+                f"descriptor (not BytesIO), got {describe_value(file)}",
+                offending=message,
+                field="file",
+                fix="open(path, 'rb'), or send http.response.body",
+            )
+        for key in ("offset", "count"):
+            value = message.get(key)
+            if value is not None and type(value) is not int:
+                report.fail(
+                    "R106",
+                    f'"http.response.zerocopysend" {key} must be an int, got '
+                    f"{describe_value(value)}",
+                    offending=message,
+                    field=key,
+                    fix=f"{key}=<int> or leave it out",
+                )
+        more = message.get("more_body", False)
+        if type(more) is not bool:
+            report.fail(
+                "R106",
+                f'"http.response.zerocopysend" more_body must be a bool, got '
+                f"{describe_value(more)}",
+                offending=message,
+                field="more_body",
+                fix="True or False",
+            )
+        self.body_seen = True
+        self.content_length = None  # the size is the file's: not tracked
+        if not more:
+            self._final_body(message)
+
+    def _pathsend(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.pathsend") or self._after_done(message):
+            return
+        if self.state != BODY:
+            report.fail(
+                "R107",
+                '"http.response.pathsend" is allowed only after "http.response.start"'
+                + (" and after the final trailers" if self.state == TRAILERS else ""),
+                offending=message,
+                field="type",
+                fix="start the response first",
+            )
+            return
+        if self.sent or self.body_seen or self.pathsend_seen:
+            report.fail(
+                "R107",
+                '"http.response.pathsend" cannot be mixed with body messages and is sent once '
+                "per response",
+                offending=message,
+                field="type",
+                fix="send either one pathsend or http.response.body messages",
+            )
+        self.pathsend_seen = True
+        path = message.get("path")
+        if type(path) is not str or not os.path.isabs(path):
+            report.fail(
+                "R107",
+                f'"http.response.pathsend" path must be an absolute str path, got '
+                f"{describe_value(path)}",
+                offending=message,
+                field="path",
+                fix="path=str(Path(...).resolve())",
+            )
+        self.content_length = None
+        self._final_body(message)
+
+    def _early_hint(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.early_hint") or self._after_done(message):
+            return
+        links = message.get("links")
+        if isinstance(links, bytes | str | dict) or not hasattr(links, "__iter__"):
+            report.fail(
+                "R109",
+                f'"http.response.early_hint" links must be an iterable of bytes, got '
+                f"{describe_value(links)}",
+                offending=message,
+                field="links",
+                fix='links=[b"</style.css>; rel=preload; as=style"]',
+            )
+        else:
+            for index, link in enumerate(links):  # type: ignore[arg-type]
+                if type(link) is not bytes:
+                    report.fail(
+                        "R109",
+                        f'"http.response.early_hint" links[{index}] must be bytes, got '
+                        f"{describe_value(link)}",
+                        offending=message,
+                        field=f"links[{index}]",
+                        fix=_bytes_fix(link),
+                    )
+        if self.state != START:
+            report.fail(
+                "R109",
+                '"http.response.early_hint" after "http.response.start": the extension text '
+                "allows it, but a 103 must precede the final response, so servers ignore or "
+                "reject it there",
+                offending=message,
+                field="type",
+                fix="send early hints before http.response.start",
+                severity="pedantic",
+            )
+
+    def _debug(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message, "http.response.debug") or self._after_done(message):
+            return
+        if self.state != START or self.debug_seen:
+            report.fail(
+                "R112",
+                '"http.response.debug" must be sent once, before "http.response.start"',
+                offending=message,
+                field="type",
+                fix="send it first, once",
+            )
+        self.debug_seen = True
+        if not isinstance(message.get("info"), dict):
+            report.fail(
+                "R112",
+                f'"http.response.debug" info must be a dict, got '
+                f"{describe_value(message.get('info'))}",
+                offending=message,
+                field="info",
+                fix="info={...}",
+            )
+
+    # ------------------------------------------------------------------ the end
+
+    def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
+        __tracebackhide__ = True
+        if isinstance(exc, ProtocolErrorType):
+            return None  # our own finding, raised into the app and out again
+        if exc is not None:
+            if self.state in (BODY, TRAILERS):
+                exc.add_note(
+                    "asgitest (R59): the app raised after http.response.start: a real server "
+                    "cuts the connection mid-response (uvicorn closes it; hypercorn too; daphne "
+                    "may leave the client hanging)."
+                )
+            elif self.state == START and not self.disconnected:
+                exc.add_note(
+                    "asgitest (R59): the app raised before http.response.start: a real server "
+                    "answers 500 Internal Server Error."
+                )
+            return None
+        if self.disconnected or self.state == DONE:
+            return None
+        return _capture(self.report, self._exit_violation)
+
+    def _exit_violation(self) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self.state == START:
+            report.fail(
+                "R57",
+                'the app returned without sending "http.response.start"',
+                field="type",
+                fix="send a response on every path (check the early returns), or raise",
+            )
+        elif self.state == TRAILERS:
+            report.fail(
+                "R56",
+                'the app returned without sending the final "http.response.trailers" '
+                "(more_trailers=False) after announcing trailers=True",
+                field="more_trailers",
+                fix="send http.response.trailers (more_trailers=False)",
+            )
+        elif not self.sent and not self.body_seen:
+            report.fail(
+                "R54",
+                'the app returned after "http.response.start" without sending any '
+                '"http.response.body" (more_body=False completes the response)',
+                field="more_body",
+                fix='send {"type": "http.response.body", "body": b"..."}',
+            )
+        else:
+            report.fail(
+                "R58",
+                f"the app returned without completing the response ({self.sent} body bytes "
+                "sent, the last http.response.body had more_body=True or no body was sent)",
+                field="more_body",
+                fix='finish with {"type": "http.response.body", "body": b"", "more_body": False}',
+            )
+
+
+def _show(message: Any) -> str:
+    from .._transcript import format_message
+
+    return format_message(message)
+
+
+def _bad_message(report: Reporter, message: Any) -> None:
+    __tracebackhide__ = True
+    if not isinstance(message, dict):
+        report.fail(
+            "R6",
+            f"the app sent {describe_value(message)}, not a dict",
+            offending=message,
+            field="type",
+            fix='send a dict such as {"type": "http.response.start", ...}',
+        )
+    else:
+        report.fail(
+            "R6",
+            "the app sent a message without a 'type' key",
+            offending=message,
+            field="type",
+            fix='add "type"',
+        )
+
+
+def _unknown(report: Reporter, message: Message, kind: Any, protocol: str, expected: str) -> None:
+    __tracebackhide__ = True
+    if type(kind) is not str:
+        report.fail(
+            "R6",
+            f"message type must be a str, got {describe_value(kind)}",
+            offending=message,
+            field="type",
+            fix='"type": "..." as a str',
+        )
+        return
+    prefix = kind.split(".", 1)[0]
+    if prefix != protocol:
+        report.fail(
+            "R7",
+            f'"{kind}" is not a {protocol} message; in a {protocol} scope the app may send '
+            f"{expected} now",
+            offending=message,
+            field="type",
+            fix=f"send {protocol}.* messages in a {protocol} scope",
+        )
+    else:
+        report.fail(
+            "R11",
+            f'unknown message type "{kind}"; the server expected {expected}',
+            offending=message,
+            field="type",
+            fix="check the spelling of the type",
+        )
+
+
+def _capture(report: Reporter, check: Any) -> ProtocolError | None:
+    """Run an end-of-app check and return (not raise) the ProtocolError it produces."""
+    from .._errors import ProtocolError
+
+    try:
+        check()
+    except ProtocolError as error:
+        return error
+    return None

@@ -1,0 +1,571 @@
+"""The WebSocket state machine and message rules (with the denial response extension and the
+spec-version gates of accept headers and close reasons)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from .._errors import ProtocolError as ProtocolErrorType
+from ._http import (
+    _bad_message,
+    _bytes_fix,
+    _capture,
+    _show,
+    _unknown,
+    check_headers,
+    describe_value,
+    spec_version_of,
+)
+from ._rules import Reporter
+
+if TYPE_CHECKING:
+    from .._errors import ProtocolError
+    from .._types import Message, Scope
+
+__all__ = ["WebsocketChecker"]
+
+WAIT_CONNECT: Final = 0  # websocket.connect not delivered yet
+HANDSHAKE: Final = 1  # connect delivered, the app has not answered
+CONNECTED: Final = 2
+RESPONSE: Final = 3  # denial response started
+CLOSED: Final = 4  # the app closed (or finished its denial response)
+
+_DENIAL: Final = "websocket.http.response"
+_VALID_CLOSE: Final = frozenset(
+    [*range(1000, 1004), *range(1007, 1015), *range(3000, 5000)]
+)
+
+
+class WebsocketChecker:
+    """Checks one WebSocket connection in both directions."""
+
+    __slots__ = (
+        "denial",
+        "disconnected",
+        "report",
+        "spec_version",
+        "state",
+        "subprotocols",
+        "_dispatch",
+    )
+
+    def __init__(self, scope: Scope, report: Reporter) -> None:
+        self.report = report
+        extensions = scope.get("extensions")
+        self.denial = isinstance(extensions, dict) and _DENIAL in extensions
+        self.spec_version = spec_version_of(scope)
+        offered = scope.get("subprotocols") or []
+        self.subprotocols = list(offered) if not isinstance(offered, str | bytes) else []
+        self.state = WAIT_CONNECT
+        self.disconnected = False
+        self._dispatch = {
+            "websocket.accept": self._accept,
+            "websocket.close": self._close,
+            "websocket.send": self._send,
+            "websocket.http.response.start": self._denial_start,
+            "websocket.http.response.body": self._denial_body,
+        }
+
+    # ------------------------------------------------------------------ test → app
+
+    def on_input(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "websocket.connect":
+            if self.state != WAIT_CONNECT or self.disconnected:
+                report.fail(
+                    "R12",
+                    'a second "websocket.connect": a server sends it once, first',
+                    offending=message,
+                    field="type",
+                    fix="connect once per communicator",
+                )
+            elif self.state == WAIT_CONNECT:
+                self.state = HANDSHAKE
+            return
+        if kind == "websocket.receive":
+            if self.disconnected:
+                report.fail(
+                    "R12",
+                    '"websocket.receive" after "websocket.disconnect": no frame arrives after the '
+                    "client went away",
+                    offending=message,
+                    field="type",
+                    fix="send frames before disconnecting",
+                )
+            elif self.state in (WAIT_CONNECT, HANDSHAKE, RESPONSE):
+                report.fail(
+                    "R85",
+                    '"websocket.receive" delivered before the app accepted the connection; a '
+                    "client cannot send frames before the handshake completes",
+                    offending=message,
+                    field="type",
+                    fix="await communicator.connect() first and check that it was accepted",
+                )
+            text = message.get("text")
+            data = message.get("bytes")
+            if (text is None) == (data is None):
+                report.fail(
+                    "R78",
+                    '"websocket.receive" needs exactly one of text or bytes, got '
+                    + ("both" if text is not None else "neither"),
+                    offending=message,
+                    field="text",
+                    fix="send_to(text_data=...) or send_to(bytes_data=...)",
+                )
+            elif text is not None and type(text) is not str:
+                report.fail(
+                    "R78",
+                    f'"websocket.receive" text must be a str, got {describe_value(text)}',
+                    offending=message,
+                    field="text",
+                    fix="use bytes= for binary frames",
+                )
+            elif data is not None and type(data) is not bytes:
+                report.fail(
+                    "R78",
+                    f'"websocket.receive" bytes must be bytes, got {describe_value(data)}',
+                    offending=message,
+                    field="bytes",
+                    fix=_bytes_fix(data),
+                )
+            return
+        if kind == "websocket.disconnect":
+            code = message.get("code")
+            if type(code) is not int:
+                report.fail(
+                    "R81",
+                    f'"websocket.disconnect" code must be an int (1005 when the client sent '
+                    f"none), got {describe_value(code)}",
+                    offending=message,
+                    field="code",
+                    fix='{"type": "websocket.disconnect", "code": 1000}',
+                )
+            reason = message.get("reason")
+            if reason is not None and type(reason) is not str:
+                report.fail(
+                    "R81",
+                    f'"websocket.disconnect" reason must be a str, got {describe_value(reason)}',
+                    offending=message,
+                    field="reason",
+                    fix="reason=\"...\"",
+                )
+            self.disconnected = True
+            return
+        report.fail(
+            "R12",
+            f"no server sends {_show(message)} to a websocket application (it receives "
+            '"websocket.connect", "websocket.receive" and "websocket.disconnect")',
+            offending=message,
+            field="type",
+            fix="use connect(), send_to() and disconnect()",
+        )
+
+    def on_disconnect(self) -> None:
+        self.disconnected = True
+
+    # ------------------------------------------------------------------ app → test
+
+    def on_send(self, message: Message) -> None:
+        """Hot path: a well-formed ``websocket.send`` on an open socket is checked inline."""
+        __tracebackhide__ = True
+        if self.disconnected:
+            return
+        try:
+            kind = message["type"]
+        except (TypeError, KeyError, IndexError):
+            _bad_message(self.report, message)
+            return
+        if kind == "websocket.send" and self.state == CONNECTED:
+            text = message.get("text")
+            if text is None:
+                if type(message.get("bytes")) is bytes:
+                    return
+            elif type(text) is str and message.get("bytes") is None:
+                return
+            self._send(message)
+            return
+        handler = self._dispatch.get(kind)
+        if handler is None:
+            _unknown(self.report, message, kind, "websocket", self._expected())
+            return
+        handler(message)
+
+    def _expected(self) -> str:
+        if self.state in (WAIT_CONNECT, HANDSHAKE):
+            return '"websocket.accept", "websocket.close"' + (
+                ' or "websocket.http.response.start"' if self.denial else ""
+            )
+        if self.state == CONNECTED:
+            return '"websocket.send" or "websocket.close"'
+        if self.state == RESPONSE:
+            return '"websocket.http.response.body"'
+        return "nothing (the app closed the connection)"
+
+    def _closed(self, message: Message) -> bool:
+        __tracebackhide__ = True
+        if self.state == CLOSED:
+            self.report.fail(
+                "R89",
+                f"{_show(message)} sent after the app closed the connection",
+                offending=message,
+                field="type",
+                fix="send nothing after websocket.close (return, or track that the socket is "
+                "closed)",
+            )
+            return True
+        if self.state == RESPONSE:
+            self.report.fail(
+                "R103",
+                f"{_show(message)} sent during a denial response; only "
+                '"websocket.http.response.body" may follow "websocket.http.response.start"',
+                offending=message,
+                field="type",
+                fix="finish the denial response and return",
+            )
+            return True
+        return False
+
+    def _before_connect(self, message: Message) -> None:
+        __tracebackhide__ = True
+        if self.state == WAIT_CONNECT:
+            self.report.fail(
+                "R73",
+                f'{_show(message)} sent before "websocket.connect" was received; await '
+                "receive() first",
+                offending=message,
+                field="type",
+                fix='message = await receive()  # {"type": "websocket.connect"}',
+                severity="pedantic",
+            )
+            self.state = HANDSHAKE
+
+    def _accept(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self._closed(message):
+            return
+        if self.state == CONNECTED:
+            report.fail(
+                "R88",
+                'a second "websocket.accept": the connection is already accepted',
+                offending=message,
+                field="type",
+                fix="accept once",
+            )
+            return
+        self._before_connect(message)
+        self.state = CONNECTED
+        subprotocol = message.get("subprotocol")
+        if subprotocol is not None:
+            if type(subprotocol) is not str:
+                report.fail(
+                    "R74",
+                    f'"websocket.accept" subprotocol must be a str or None, got '
+                    f"{describe_value(subprotocol)}",
+                    offending=message,
+                    field="subprotocol",
+                    fix="subprotocol=\"chat\"",
+                )
+            elif subprotocol not in self.subprotocols:
+                report.fail(
+                    "R77",
+                    f'"websocket.accept" subprotocol {subprotocol!r} was not offered by the '
+                    f"client (scope subprotocols: {self.subprotocols!r})",
+                    offending=message,
+                    field="subprotocol",
+                    fix="pick one of scope['subprotocols'], or None",
+                )
+        headers = message.get("headers")
+        if headers is None or headers == []:
+            return
+        if self.spec_version < (2, 1):
+            version = ".".join(map(str, self.spec_version))
+            report.fail(
+                "R75",
+                f'"websocket.accept" headers sent, but the server advertises spec_version '
+                f"{version}; headers need 2.1 or later",
+                offending=message,
+                field="headers",
+                fix="send headers only when scope['asgi'].get('spec_version', '2.0') >= '2.1'",
+            )
+        pairs = check_headers(
+            report,
+            headers,
+            message,
+            type_rule="R76",
+            case_rule="R76",
+            pseudo_rule="R76",
+        )
+        for name, _ in pairs:
+            if name.lower() == b"sec-websocket-protocol":
+                report.fail(
+                    "R76",
+                    '"websocket.accept" headers must not include sec-websocket-protocol',
+                    offending=message,
+                    field="headers",
+                    fix="use the subprotocol key",
+                )
+
+    def _close(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self._closed(message):
+            return
+        code = message.get("code", 1000)
+        reason = message.get("reason")
+        if code is None:
+            code = 1000  # channels' consumers send code=None; every server reads it as 1000
+        if type(code) is not int:
+            report.fail(
+                "R82",
+                f'"websocket.close" code must be an int, got {describe_value(code)}',
+                offending=message,
+                field="code",
+                fix=(
+                    f"code={int(code)}"
+                    if isinstance(code, str) and code.isdigit()
+                    else "code=1000"
+                ),
+            )
+        elif code not in _VALID_CLOSE:
+            report.fail(
+                "R83",
+                f'"websocket.close" code {code} is not a valid close code to send',
+                offending=message,
+                field="code",
+                fix="use 1000-1003, 1007-1014 or an application code 3000-4999",
+            )
+        if reason is not None:
+            if type(reason) is not str:
+                report.fail(
+                    "R82",
+                    f'"websocket.close" reason must be a str, got {describe_value(reason)}',
+                    offending=message,
+                    field="reason",
+                    fix="reason=\"...\"",
+                )
+            elif len(reason.encode("utf-8", "replace")) > 123:
+                report.fail(
+                    "R83",
+                    f'"websocket.close" reason is {len(reason.encode("utf-8", "replace"))} bytes '
+                    "of UTF-8; a close frame allows 123",
+                    offending=message,
+                    field="reason",
+                    fix="shorten the reason",
+                )
+            elif reason and self.spec_version < (2, 3):
+                version = ".".join(map(str, self.spec_version))
+                report.fail(
+                    "R82",
+                    f'"websocket.close" reason sent, but the server advertises spec_version '
+                    f"{version}; the reason needs 2.3 or later and will be dropped",
+                    offending=message,
+                    field="reason",
+                    fix="expect no reason on servers older than 2.3 (daphne)",
+                    severity="pedantic",
+                )
+        if self.state in (WAIT_CONNECT, HANDSHAKE):
+            self._before_connect(message)
+            if (code != 1000 and code is not None) or reason:
+                report.fail(
+                    "R86",
+                    f'"websocket.close" before accept rejects the handshake with HTTP 403: the '
+                    f"client never sees code {code!r}"
+                    + (f" or reason {reason!r}" if reason else ""),
+                    offending=message,
+                    field="code",
+                    fix="accept first and then close with the code, or use the denial response "
+                    "extension",
+                    severity="pedantic",
+                )
+        self.state = CLOSED
+
+    def _send(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if self._closed(message):
+            return
+        if self.state != CONNECTED:
+            report.fail(
+                "R84",
+                '"websocket.send" before the connection was accepted',
+                offending=message,
+                field="type",
+                fix='send {"type": "websocket.accept"} first',
+            )
+        text = message.get("text")
+        data = message.get("bytes")
+        if text is not None and data is not None:
+            report.fail(
+                "R79",
+                '"websocket.send" has both text and bytes; exactly one must be non-None',
+                offending=message,
+                field="text",
+                fix="send two messages, or drop one key",
+            )
+        elif text is None and data is None:
+            report.fail(
+                "R79",
+                '"websocket.send" has neither text nor bytes; exactly one must be non-None',
+                offending=message,
+                field="text",
+                fix='{"type": "websocket.send", "text": "..."}',
+            )
+        elif text is not None and type(text) is not str:
+            report.fail(
+                "R79",
+                f'"websocket.send" text must be a str, got {describe_value(text)}',
+                offending=message,
+                field="text",
+                fix="use bytes= for a binary frame, or decode the text",
+            )
+        elif data is not None and type(data) is not bytes:
+            report.fail(
+                "R9" if isinstance(data, bytearray | memoryview) else "R79",
+                f'"websocket.send" bytes must be bytes, got {describe_value(data)}',
+                offending=message,
+                field="bytes",
+                fix=_bytes_fix(data) if not isinstance(data, str) else "use text= for a str",
+            )
+
+    def _gate(self, message: Message) -> bool:
+        __tracebackhide__ = True
+        if self.denial:
+            return True
+        self.report.fail(
+            "R103",
+            f'{_show(message)} sent, but the scope does not advertise the "{_DENIAL}" extension',
+            offending=message,
+            field="type",
+            fix=f'send it only when "{_DENIAL}" in scope.get("extensions", {{}}); otherwise '
+            "reject with websocket.close (HTTP 403)",
+        )
+        return False
+
+    def _denial_start(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message) or self._closed(message):
+            return
+        if self.state == CONNECTED:
+            report.fail(
+                "R88",
+                '"websocket.http.response.start" after the connection was accepted',
+                offending=message,
+                field="type",
+                fix="a denial response replaces websocket.accept",
+            )
+            return
+        self._before_connect(message)
+        self.state = RESPONSE
+        status = message.get("status")
+        if type(status) is not int:
+            report.fail(
+                "R39",
+                f'"websocket.http.response.start" status must be an int, got '
+                f"{describe_value(status)}",
+                offending=message,
+                field="status",
+                fix="status=403",
+            )
+        elif not 200 <= status <= 599:
+            report.fail(
+                "R46",
+                f'"websocket.http.response.start" status {status} is not a final HTTP status',
+                offending=message,
+                field="status",
+                fix="use 400-599 for a denial",
+            )
+        headers = message.get("headers", [])
+        if headers != []:
+            check_headers(report, headers, message)
+
+    def _denial_body(self, message: Message) -> None:
+        __tracebackhide__ = True
+        report = self.report
+        if not self._gate(message):
+            return
+        if self.state != RESPONSE:
+            if self.state == CLOSED:
+                self._closed(message)
+                return
+            report.fail(
+                "R103",
+                '"websocket.http.response.body" sent before "websocket.http.response.start"',
+                offending=message,
+                field="type",
+                fix="send websocket.http.response.start first",
+            )
+            return
+        body = message.get("body", b"")
+        if type(body) is not bytes:
+            report.fail(
+                "R9" if isinstance(body, bytearray | memoryview) else "R45",
+                f'"websocket.http.response.body" body must be bytes, got {describe_value(body)}',
+                offending=message,
+                field="body",
+                fix=_bytes_fix(body),
+            )
+        more = message.get("more_body", False)
+        if more is not True and more is not False:
+            report.fail(
+                "R45",
+                f'"websocket.http.response.body" more_body must be a bool, got '
+                f"{describe_value(more)}",
+                offending=message,
+                field="more_body",
+                fix="True or False",
+                severity="error" if isinstance(more, str) else "pedantic",
+            )
+        if not more:
+            self.state = CLOSED
+
+    # ------------------------------------------------------------------ the end
+
+    def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
+        __tracebackhide__ = True
+        if isinstance(exc, ProtocolErrorType):
+            return None  # our own finding, raised into the app and out again
+        if exc is not None:
+            if self.state == CONNECTED and not self.disconnected:
+                exc.add_note(
+                    "asgitest (R91): the app raised after accepting the WebSocket: uvicorn drops "
+                    "the connection without a close frame (the client sees 1006); hypercorn and "
+                    "daphne close with 1011."
+                )
+            elif self.state in (WAIT_CONNECT, HANDSHAKE) and not self.disconnected:
+                exc.add_note(
+                    "asgitest (R91): the app raised before answering the handshake: a real "
+                    "server answers HTTP 500."
+                )
+            return None
+        if self.disconnected:
+            return None
+        if self.state in (WAIT_CONNECT, HANDSHAKE):
+            return _capture(self.report, self._exit_no_handshake)
+        if self.state == RESPONSE:
+            return _capture(self.report, self._exit_denial)
+        return None
+
+    def _exit_no_handshake(self) -> None:
+        __tracebackhide__ = True
+        self.report.fail(
+            "R90",
+            'the app returned without answering the handshake (no "websocket.accept" or '
+            '"websocket.close")',
+            field="type",
+            fix='accept or close on every path; to reject, send {"type": "websocket.close"}',
+        )
+
+    def _exit_denial(self) -> None:
+        __tracebackhide__ = True
+        self.report.fail(
+            "R103",
+            "the app returned without finishing its denial response (the last "
+            '"websocket.http.response.body" had more_body=True, or none was sent)',
+            field="more_body",
+            fix="finish with more_body=False",
+        )
+
