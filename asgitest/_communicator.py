@@ -10,9 +10,9 @@ from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
-from ._errors import UsageError
+from ._errors import UnexpectedMessage, UsageError
 from ._spec import make_checker
-from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript
+from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
 if TYPE_CHECKING:
     from ._types import Message, Scope
@@ -156,8 +156,19 @@ class ApplicationCommunicator(ExpectMixin):
         """
         engine = self._engine
         if engine.outbox and engine.exception is None and engine.violation is None:
-            return engine.outbox.popleft()  # fast path: a message is already waiting
-        return await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+            message = engine.outbox.popleft()  # fast path: a message is already waiting
+        else:
+            message = await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+        if engine.awaiting is not None and not isinstance(message, dict):
+            # A helper (connect, get_response, startup...) is reading: it needs a dict.
+            raise UnexpectedMessage(
+                f"Expected {engine.awaiting} from the app, got {format_message(message)}: "
+                "an ASGI message must be a dict.",
+                message=message,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        return message
 
     async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
         """``True`` if the app sends nothing within ``timeout`` seconds.

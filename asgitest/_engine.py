@@ -421,9 +421,11 @@ class Engine:
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
+        # Not a dict: possible with strict="off" or "warn" (the checker reports it otherwise).
+        kind = message.get("type") if isinstance(message, dict) else None
         if self.send_error:
             self.transcript.note(
-                f"(send() of {message.get('type')!r} raised ClientDisconnected: the client is gone)"
+                f"(send() of {kind!r} raised ClientDisconnected: the client is gone)"
             )
             raise ClientDisconnected(
                 f"the client of {describe_scope(self.scope)} has disconnected; since ASGI "
@@ -439,9 +441,11 @@ class Engine:
                     self.violation = error
                     self._test_signal.wake()
                 raise
-        if self.scope["type"] == "http" and not self.response_complete:
+        if kind is None:
+            pass
+        elif self.scope["type"] == "http" and not self.response_complete:
             self._track_http(message)
-        elif self.input_closed is None and message.get("type") == "websocket.close":
+        elif self.input_closed is None and kind == "websocket.close":
             # The app closed the socket: a server completes the closing handshake and then
             # tells the app the connection is gone.
             self.input_closed = {

@@ -1,0 +1,60 @@
+"""One test per defect the reliability suite found, named after what it caught."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from asgitest import (
+    ApplicationCommunicator,
+    HttpCommunicator,
+    LifespanCommunicator,
+    UnexpectedMessage,
+    WebsocketCommunicator,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+def sends(*messages: Any) -> Any:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        for message in messages:
+            await send(message)
+
+    return app
+
+
+@pytest.mark.parametrize("strict", ["off", "warn"])
+async def test_non_dict_message_with_checker_off_is_unexpected_message_not_attribute_error(
+    strict: str,
+) -> None:
+    # Found: with strict="off" the engine called message.get() on the app's 42 and the
+    # AttributeError surfaced from inside asgitest; get_response() did the same.
+    communicator = HttpCommunicator(sends(42), "GET", "/", timeout=0.05, strict=strict)
+    async with communicator:
+        with pytest.raises(UnexpectedMessage, match="must be a dict"):
+            if strict == "warn":
+                with pytest.warns(Warning):
+                    await communicator.get_response()
+            else:
+                await communicator.get_response()
+    assert communicator.transcript.sent_by_app() == [42]
+
+
+async def test_non_dict_message_reaches_raw_receive_output_as_is() -> None:
+    scope = HttpCommunicator(sends(), "GET", "/").scope
+    async with ApplicationCommunicator(sends("text"), scope, strict="off") as communicator:
+        await communicator.send_input({"type": "http.request", "body": b""})
+        assert await communicator.receive_output(0.5) == "text"
+
+
+async def test_non_dict_message_on_websocket_and_lifespan_helpers() -> None:
+    async with WebsocketCommunicator(sends(None), "/", timeout=0.05, strict="off") as ws:
+        with pytest.raises(UnexpectedMessage, match="must be a dict"):
+            await ws.connect()
+    lifespan = LifespanCommunicator(sends(["x"]), timeout=0.05, strict="off", lifespan="on")
+    with pytest.raises(UnexpectedMessage, match="must be a dict"):
+        async with lifespan:
+            pass
