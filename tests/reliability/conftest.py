@@ -1,0 +1,29 @@
+"""Hypothesis profiles for the reliability suite.
+
+``ci`` (the default) keeps the property suite to about a minute on two cores; ``long`` runs ten
+times as many examples: ``ASGITEST_HYPOTHESIS_PROFILE=long pytest tests/reliability``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+CI_EXAMPLES = 40
+
+settings.register_profile(
+    "ci",
+    max_examples=CI_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile(
+    "long",
+    max_examples=CI_EXAMPLES * 10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("ASGITEST_HYPOTHESIS_PROFILE", "ci"))
