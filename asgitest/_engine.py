@@ -319,12 +319,15 @@ class Engine:
                 await coro
         except trio.Cancelled:
             raise  # cannot be outside the scope; kept for clarity
-        except Exception as error:
-            exc = error
-        except BaseException as error:
-            # KeyboardInterrupt, SystemExit and the like: let them propagate, as asyncio does.
+        except (KeyboardInterrupt, SystemExit) as error:
+            # Let them propagate, as asyncio does.
             self._finish(error)
             raise
+        except BaseException as error:
+            # An Exception, another BaseException subclass or asyncio.CancelledError: the app's
+            # outcome, reported to the test as on asyncio (not through the nursery, which
+            # would wrap it in an exception group).
+            exc = error
         if exc is None and self._trio_scope.cancelled_caught:
             self._finish(_CANCELLED)
         else:

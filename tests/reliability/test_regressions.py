@@ -58,3 +58,43 @@ async def test_non_dict_message_on_websocket_and_lifespan_helpers() -> None:
     with pytest.raises(UnexpectedMessage, match="must be a dict"):
         async with lifespan:
             pass
+
+
+class Interrupt(BaseException):
+    """A KeyboardInterrupt stand-in."""
+
+
+def raises(error: BaseException) -> Any:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise error
+
+    return app
+
+
+async def test_base_exception_from_app_is_raised_as_itself_on_trio_not_an_exception_group() -> (
+    None
+):
+    # Found: under trio a BaseException subclass raised by the app escaped through the
+    # communicator's nursery as a BaseExceptionGroup; asyncio raised it as itself.
+    error = Interrupt("stand-in")
+    communicator = HttpCommunicator(raises(error), "GET", "/", timeout=0.05)
+    with pytest.raises(Interrupt) as caught:
+        async with communicator:
+            await communicator.get_response()
+    assert caught.value is error
+    assert communicator._engine.state == "crashed"
+
+
+async def test_cancelled_error_raised_by_app_ends_it_as_cancelled_on_trio_too() -> None:
+    # Found: under trio an asyncio.CancelledError raised by the app reached the test inside an
+    # exception group; on asyncio the app is simply cancelled and the wait reports the ending.
+    import asyncio
+
+    from asgitest import Timeout
+
+    communicator = HttpCommunicator(raises(asyncio.CancelledError()), "GET", "/", timeout=0.05)
+    async with communicator:
+        with pytest.raises(Timeout, match="ended without sending it"):
+            await communicator.get_response()
+    assert communicator._engine.state == "cancelled"
