@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import sys
 import time
@@ -289,10 +290,10 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            task = loop.create_task(coro, context=contextvars.Context())
+            task = loop.create_task(self._run_asyncio(coro), context=contextvars.Context())
             self._task = task
             _running_tasks.add(task)
-            task.add_done_callback(self._on_task_done)
+            task.add_done_callback(functools.partial(self._on_task_done, coro))
         else:
             if self._nursery is None:
                 coro.close()
@@ -333,8 +334,23 @@ class Engine:
         else:
             self._finish(exc)
 
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+    async def _run_asyncio(self, coro: Any) -> Any:
+        # The app's end is recorded as it happens, inside its task, as under trio (a done
+        # callback would run one loop iteration later, so that a test acting in between, e.g.
+        # disconnecting, would see another outcome than on trio).
+        try:
+            result = await coro
+        except BaseException as error:
+            self._finish(error)
+            raise
+        self._finish(None)
+        return result
+
+    def _on_task_done(self, coro: Any, task: asyncio.Task[Any]) -> None:
         _running_tasks.discard(task)
+        # Cancelled before its first step, the wrapper never awaited the app's coroutine: close
+        # it, or it warns "coroutine ... was never awaited" (a no-op if it ran).
+        coro.close()
         if task.cancelled():
             self._finish(_CANCELLED)
             return

@@ -98,3 +98,37 @@ async def test_cancelled_error_raised_by_app_ends_it_as_cancelled_on_trio_too() 
         with pytest.raises(Timeout, match="ended without sending it"):
             await communicator.get_response()
     assert communicator._engine.state == "cancelled"
+
+
+async def test_app_returning_just_before_disconnect_gives_same_verdict_on_both_backends() -> None:
+    # Found: on asyncio the app's end was recorded by a task done callback one loop iteration
+    # late, so a disconnect() right after receive_nothing() came first and the unfinished
+    # response passed; on trio the app had already ended and R54 was reported.
+    from asgitest import ProtocolError
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    communicator = HttpCommunicator(app, "POST", "/", timeout=0.05)
+    async with communicator:
+        await communicator.send_request()
+        with pytest.raises(ProtocolError, match="R54"):
+            await communicator.receive_nothing(0.05)
+        assert communicator._engine.state == "finished"
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_app_cancelled_before_its_first_step_leaves_no_never_awaited_coroutine() -> None:
+    # The asyncio engine wraps the app's coroutine; cancelled before the wrapper ran, the
+    # app's coroutine must still be closed (no "coroutine ... was never awaited").
+    import gc
+
+    scope = HttpCommunicator(raises(ValueError()), "GET", "/").scope
+    communicator = ApplicationCommunicator(raises(ValueError()), scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    communicator.stop()
+    await communicator.aclose()
+    del communicator
+    gc.collect()
