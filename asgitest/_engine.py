@@ -319,7 +319,10 @@ class Engine:
             with self._trio_scope:
                 await coro
         except trio.Cancelled:
-            raise  # cannot be outside the scope; kept for clarity
+            # Cancelled from outside the app's own scope: the test's cancel scope (around the
+            # communicator's nursery) or the nursery failing. The app has ended all the same.
+            self._finish(_CANCELLED)
+            raise
         except (KeyboardInterrupt, SystemExit) as error:
             # Let them propagate, as asyncio does.
             self._finish(error)

@@ -132,3 +132,21 @@ async def test_app_cancelled_before_its_first_step_leaves_no_never_awaited_corou
     await communicator.aclose()
     del communicator
     gc.collect()
+
+
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_app_cancelled_by_the_tests_cancel_scope_on_trio_is_not_left_running() -> None:
+    # Found: under trio an app cancelled by a cancel scope of the test (around `async with`)
+    # ended with trio.Cancelled, which the engine re-raised without recording the end: the
+    # engine said "running" forever (and a Django lock would never be released).
+    import anyio
+
+    async def silent(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    communicator = HttpCommunicator(silent, "GET", "/", timeout=0.05)
+    with anyio.move_on_after(0.02):
+        async with communicator:
+            await communicator.get_response(None)
+    assert communicator._engine.state == "cancelled"
