@@ -261,7 +261,13 @@ class ApplicationCommunicator(ExpectMixin):
             if message is not None and engine.input_closed is None:
                 engine.disconnect_client(message)
             timeout = self._timeout(DEFAULT)
-            finished = await engine._wait_done(1.0 if timeout is None else timeout)
+            try:
+                finished = await engine._wait_done(1.0 if timeout is None else timeout)
+            except BaseException:
+                # The test was cancelled or interrupted while closing: the app must not
+                # outlive it (under asyncio nothing else would stop it).
+                engine.cancel()
+                raise
             if not finished:
                 await engine.cancel_and_wait()
                 if _body_error is None:

@@ -150,3 +150,27 @@ async def test_app_cancelled_by_the_tests_cancel_scope_on_trio_is_not_left_runni
         async with communicator:
             await communicator.get_response(None)
     assert communicator._engine.state == "cancelled"
+
+
+async def test_test_cancelled_while_closing_does_not_leave_a_stubborn_app_running() -> None:
+    # Found: cancelled (or interrupted) while `async with` was closing, aclose() gave up its
+    # wait without cancelling the app; on asyncio an app ignoring the disconnect then ran on
+    # after the test, forever.
+    import anyio
+    import anyio.lowlevel
+
+    from asgitest import WebsocketCommunicator
+
+    async def stubborn(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await anyio.Event().wait()
+
+    communicator = WebsocketCommunicator(stubborn, "/", timeout=0.05)
+    with anyio.move_on_after(0.05):
+        async with communicator:
+            await communicator.connect()
+            await communicator.disconnect(timeout=None)
+    for _ in range(3):
+        await anyio.lowlevel.checkpoint()
+    assert communicator._engine.state == "cancelled"
