@@ -174,3 +174,36 @@ async def test_test_cancelled_while_closing_does_not_leave_a_stubborn_app_runnin
     for _ in range(3):
         await anyio.lowlevel.checkpoint()
     assert communicator._engine.state == "cancelled"
+
+
+def test_app_objects_are_not_kept_alive_by_the_application_cache() -> None:
+    # Found by the memory property: resolve_application() cached each app in a
+    # WeakKeyDictionary whose value was the app itself (or an adapter around it), so the weak
+    # key never died and every app ever tested, with all its closure, stayed in memory.
+    import gc
+    import weakref
+
+    from asgitest._app import resolve_application
+
+    def make() -> Any:
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            pass
+
+        class Asgi2:
+            def __init__(self, scope: Any) -> None:
+                pass
+
+            async def __call__(self, receive: Any, send: Any) -> None:
+                pass
+
+        return app, Asgi2
+
+    app, asgi2 = make()
+    assert resolve_application(app) is app
+    assert resolve_application(app) is app  # from the cache
+    resolve_application(asgi2)
+    resolve_application(asgi2)
+    refs = [weakref.ref(app), weakref.ref(asgi2)]
+    del app, asgi2
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
