@@ -397,6 +397,8 @@ class Engine:
         signal = self._test_signal
         if signal is not None:
             signal.wake()
+        if self._app_signal is not None:
+            self._app_signal.wake()  # a receive() left behind by the app must not wait forever
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
@@ -438,6 +440,17 @@ class Engine:
                     self.feeder = None
                 elif self.input_closed is None:
                     self.put(fed)
+                continue
+            if self.done:
+                # The app has returned (a task it left behind is receiving): the connection is
+                # over, as a server closes it then, and nothing will ever arrive.
+                ended = _ENDED.get(self.scope.get("type"))
+                if ended is None:
+                    raise UsageError(
+                        f"receive() was called after the app of {describe_scope(self.scope)} "
+                        "had returned: no further event will ever arrive."
+                    )
+                self.input_closed = dict(ended)
                 continue
             await self._app_signal.wait(None)
 
@@ -697,6 +710,13 @@ class Engine:
             LeakedAppWarning,
             stacklevel=3,
         )
+
+
+# What a receive() gets once the app has returned (the server closed the connection).
+_ENDED: Final[dict[Any, Message]] = {
+    "http": {"type": "http.disconnect"},
+    "websocket": {"type": "websocket.disconnect", "code": 1006},
+}
 
 
 class _Cancelled(BaseException):

@@ -207,3 +207,50 @@ def test_app_objects_are_not_kept_alive_by_the_application_cache() -> None:
     del app, asgi2
     gc.collect()
     assert [ref() for ref in refs] == [None, None]
+
+
+@pytest.mark.parametrize("kind", ["http", "websocket", "lifespan"])
+async def test_receive_left_behind_by_a_returned_app_does_not_wait_forever(kind: str) -> None:
+    # Found: a background task of the app still in receive() when the app returned waited
+    # forever (nothing would ever wake it): a hang in the test's task group under trio, a
+    # pending task destroyed at loop close under asyncio.
+    import anyio
+
+    from asgitest import UsageError
+
+    results: list[Any] = []
+
+    async def late_receive(receive: Any) -> None:
+        try:
+            results.append(await receive())
+        except UsageError as error:
+            results.append(error)
+
+    async with anyio.create_task_group() as group:
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            await receive()
+            group.start_soon(late_receive, receive)
+            await anyio.sleep(0.01)  # the background task is now waiting in receive()
+
+        scope = {
+            "http": lambda: HttpCommunicator(app, "GET", "/").scope,
+            "websocket": lambda: WebsocketCommunicator(app, "/").scope,
+            "lifespan": lambda: LifespanCommunicator(app).scope,
+        }[kind]()
+        first = {
+            "http": {"type": "http.request", "body": b""},
+            "websocket": {"type": "websocket.connect"},
+            "lifespan": {"type": "lifespan.startup"},
+        }[kind]
+        async with ApplicationCommunicator(app, scope, strict="off") as communicator:
+            await communicator.send_input(first)
+            with anyio.fail_after(5):
+                await communicator.wait()
+        with anyio.fail_after(5):
+            while not results:
+                await anyio.sleep(0.001)
+    if kind == "lifespan":
+        assert isinstance(results[0], UsageError)
+    else:
+        assert results[0]["type"] == f"{kind}.disconnect"
