@@ -105,32 +105,51 @@ def describe_scope(scope: Any) -> str:
 
 
 class _AsyncioSignal:
-    """A one-waiter wake-up on asyncio: a future made only when someone waits."""
+    """A wake-up on asyncio: a future made only when someone waits.
 
-    __slots__ = ("_future", "_loop")
+    The test side has one waiter (``Engine._claim_test_signal``); the app side may have more
+    (several tasks of the app in ``receive()`` at once), which wait on extra futures.
+    """
+
+    __slots__ = ("_extra", "_future", "_loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._future: asyncio.Future[bool] | None = None
+        self._extra: list[asyncio.Future[bool]] | None = None
 
     @property
     def waiting(self) -> bool:
-        return self._future is not None
+        return self._future is not None or bool(self._extra)
 
     def wake(self) -> None:
         future = self._future
         if future is not None and not future.done():
             future.set_result(True)
+        if self._extra:
+            for other in self._extra:
+                if not other.done():
+                    other.set_result(True)
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
         future: asyncio.Future[bool] = self._loop.create_future()
-        self._future = future
+        primary = self._future is None
+        if primary:
+            self._future = future
+        else:
+            if self._extra is None:
+                self._extra = []
+            self._extra.append(future)
         handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
         try:
             return await future
         finally:
-            self._future = None
+            if primary:
+                if self._future is future:
+                    self._future = None
+            elif self._extra is not None:
+                self._extra.remove(future)
             if handle is not None:
                 handle.cancel()
 
@@ -141,26 +160,31 @@ def _expire(future: asyncio.Future[bool]) -> None:
 
 
 class _TrioSignal:
-    """The same wake-up on trio: an Event made only when someone waits."""
+    """The same wake-up on trio: an Event made only when someone waits (shared by waiters)."""
 
-    __slots__ = ("_event",)
+    __slots__ = ("_event", "_waiters")
 
     def __init__(self) -> None:
         self._event: Any = None
+        self._waiters = 0
 
     @property
     def waiting(self) -> bool:
-        return self._event is not None
+        return self._waiters > 0
 
     def wake(self) -> None:
-        if self._event is not None:
-            self._event.set()
+        event = self._event
+        if event is not None:
+            self._event = None
+            event.set()
 
     async def wait(self, timeout: float | None) -> bool:
         import trio
 
-        event = trio.Event()
-        self._event = event
+        event = self._event
+        if event is None:
+            event = self._event = trio.Event()
+        self._waiters += 1
         try:
             if timeout is None:
                 await event.wait()
@@ -170,7 +194,9 @@ class _TrioSignal:
                 return True
             return False
         finally:
-            self._event = None
+            self._waiters -= 1
+            if self._waiters == 0 and self._event is event:
+                self._event = None
 
 
 class Engine:

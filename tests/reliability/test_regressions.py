@@ -254,3 +254,31 @@ async def test_receive_left_behind_by_a_returned_app_does_not_wait_forever(kind:
         assert isinstance(results[0], UsageError)
     else:
         assert results[0]["type"] == f"{kind}.disconnect"
+
+
+async def test_two_tasks_of_the_app_waiting_in_receive_are_both_woken() -> None:
+    # Found: the app-side wake-up held one waiter only; a second task of the app calling
+    # receive() at the same time replaced the first, which then waited forever although
+    # messages arrived (e.g. a handler reading while a watcher waits for the disconnect).
+    import anyio
+
+    got: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+
+        async def reader() -> None:
+            got.append((await receive())["type"])
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(reader)
+            group.start_soon(reader)
+        await send({"type": "websocket.send", "text": ",".join(sorted(got))})
+
+    async with WebsocketCommunicator(app, "/", timeout=2) as ws:
+        await ws.connect()
+        await ws.receive_nothing(0.01)  # both readers are now waiting
+        await ws.send_to(text_data="one")
+        await ws.send_to(text_data="two")
+        assert await ws.receive_from() == "websocket.receive,websocket.receive"
