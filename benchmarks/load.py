@@ -32,7 +32,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from asgitest import HttpCommunicator, WebsocketCommunicator  # noqa: E402
+from asgitest import HttpCommunicator, WebsocketCommunicator
 
 WAIT = 120.0
 CHUNK = 64 * 1024
@@ -198,12 +198,13 @@ def main() -> None:
         ("stream-up", stream_up, options.stream_mib),
         ("stream-down", stream_down, options.stream_mib),
     ]
-    print(f"{'scenario':<14}{'backend':<9}{'size':>8}{'seconds':>10}{'peak MiB':>10}{'left KiB':>10}")
+    header = ("scenario", "backend", "size", "seconds", "peak MiB", "left KiB")
+    print(f"{header[0]:<14}{header[1]:<9}" + "".join(f"{title:>10}" for title in header[2:]))
     for backend in options.backend or ["asyncio", "trio"]:
         for name, scenario, size in scenarios:
             result = run(scenario, size, backend)
             print(
-                f"{name:<14}{backend:<9}{size:>8}{result['seconds']:>10.2f}"
+                f"{name:<14}{backend:<9}{size:>10}{result['seconds']:>10.2f}"
                 f"{result['peak_mib']:>10.1f}{result['left_kib']:>10.0f}",
                 flush=True,
             )

@@ -36,8 +36,8 @@ from asgitest import (
     ProtocolError,
     ProtocolWarning,
     WebsocketCommunicator,
+    _engine,
 )
-from asgitest import _engine
 
 # The timeout of every communicator in the suite: short, so that hanging apps cost little.
 T = 0.05

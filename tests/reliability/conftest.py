@@ -10,7 +10,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-CI_EXAMPLES = 40
+CI_EXAMPLES = 100
 
 settings.register_profile(
     "ci",

@@ -28,8 +28,8 @@ from asgitest import (
     LifespanCommunicator,
     Timeout,
     WebsocketCommunicator,
+    _engine,
 )
-from asgitest import _engine
 
 from .adversary import FakeInterrupt
 
@@ -256,7 +256,8 @@ async def assert_nothing_left(communicator: Any) -> None:
         ]
         assert not apps, apps
     assert not [task for task in _engine._running_tasks if not task.done()]
-    assert communicator._engine._test_signal is None or not communicator._engine._test_signal.waiting
+    signal = communicator._engine._test_signal
+    assert signal is None or not signal.waiting
 
 
 async def assert_loop_still_works() -> None:

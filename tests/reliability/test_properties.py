@@ -9,8 +9,7 @@ both backends reach the same verdict.
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from .adversary import (
     BACKENDS,

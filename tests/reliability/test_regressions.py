@@ -10,6 +10,7 @@ from asgitest import (
     ApplicationCommunicator,
     HttpCommunicator,
     LifespanCommunicator,
+    ProtocolWarning,
     UnexpectedMessage,
     WebsocketCommunicator,
 )
@@ -36,8 +37,9 @@ async def test_non_dict_message_with_checker_off_is_unexpected_message_not_attri
     async with communicator:
         with pytest.raises(UnexpectedMessage, match="must be a dict"):
             if strict == "warn":
-                with pytest.warns(Warning):
+                with pytest.warns(ProtocolWarning) as caught:
                     await communicator.get_response()
+                assert any("R6" in str(warning.message) for warning in caught)
             else:
                 await communicator.get_response()
     assert communicator.transcript.sent_by_app() == [42]
@@ -219,12 +221,14 @@ async def test_receive_left_behind_by_a_returned_app_does_not_wait_forever(kind:
     from asgitest import UsageError
 
     results: list[Any] = []
+    done = anyio.Event()
 
     async def late_receive(receive: Any) -> None:
         try:
             results.append(await receive())
         except UsageError as error:
             results.append(error)
+        done.set()
 
     async with anyio.create_task_group() as group:
 
@@ -248,8 +252,7 @@ async def test_receive_left_behind_by_a_returned_app_does_not_wait_forever(kind:
             with anyio.fail_after(5):
                 await communicator.wait()
         with anyio.fail_after(5):
-            while not results:
-                await anyio.sleep(0.001)
+            await done.wait()
     if kind == "lifespan":
         assert isinstance(results[0], UsageError)
     else:
