@@ -368,8 +368,8 @@ class Recorder:
 WS_OPS = ("connect", "send_text", "send_bytes", "receive_from", "receive_nothing",
           "receive_close", "disconnect")
 RAW_OPS = ("send_input", "receive_output", "receive_nothing", "wait", "stop")
-HTTP_DRIVERS = ("get_response", "stream", "stream_early_exit", "disconnect", "raw")
-LIFESPAN_DRIVERS = ("auto", "on", "raw")
+HTTP_DRIVERS = ("get_response", "stream", "stream_early_exit", "disconnect", "raw", "client")
+LIFESPAN_DRIVERS = ("auto", "on", "raw", "testapp")
 
 _FIRST_INPUT = {
     "http": [{"type": "http.request", "body": b"req", "more_body": False}],
@@ -427,6 +427,11 @@ async def drive_http(app: Any, driver: str, strict: str, rec: Recorder) -> None:
     if driver == "raw":
         await drive_raw(app, "http", ["send_input", "receive_output", "receive_output",
                                       "receive_nothing", "wait"], strict, rec)
+        return
+    if driver == "client":
+        # Client makes (and closes) its own communicators: no transcript to compare here.
+        client = asgitest.Client(app, timeout=T, strict=strict)
+        await rec.call("client.post", lambda: client.post("/x", content=b"req"))
         return
     communicator = HttpCommunicator(app, "POST", "/x", b"req", timeout=T, strict=strict)
     rec.communicators.append(communicator)
@@ -493,6 +498,19 @@ async def drive_lifespan(app: Any, driver: str, strict: str, rec: Recorder) -> N
     if driver == "raw":
         await drive_raw(app, "lifespan", ["send_input", "receive_output", "send_input",
                                           "receive_output", "wait"], strict, rec)
+        return
+    if driver == "testapp":
+        testapp = asgitest.TestApp(app, timeout=T, strict=strict)
+
+        async def run_testapp() -> None:
+            try:
+                async with testapp:  # startup; shutdown on exit
+                    pass
+            finally:
+                if testapp.lifespan is not None:
+                    rec.communicators.append(testapp.lifespan)
+
+        await rec.call("TestApp async with", run_testapp)
         return
     communicator = LifespanCommunicator(app, timeout=T, strict=strict, lifespan=driver)
     rec.communicators.append(communicator)
