@@ -10,7 +10,7 @@ from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
-from ._errors import UnexpectedMessage, UsageError
+from ._errors import AsgitestError, UnexpectedMessage, UsageError
 from ._spec import make_checker
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
@@ -188,6 +188,24 @@ class ApplicationCommunicator(ExpectMixin):
                 :meth:`stop` or leave the ``async with`` block).
         """
         await self._engine.join(self._timeout(timeout), "the app to return")
+
+    def _reraise_unreadable(self, error: BaseException) -> None:
+        """Re-raise ``error``, met while a helper read the app's last message: asgitest's own
+        errors and the app's exception as they are; anything else (a field of the wrong type
+        that strict="off"/"warn" let through) as :class:`UnexpectedMessage`."""
+        __tracebackhide__ = True
+        engine = self._engine
+        if isinstance(error, AsgitestError) or error is engine.exception:
+            raise error
+        sent = self.transcript.sent_by_app()
+        last = format_message(sent[-1]) if sent else "its message"
+        raise UnexpectedMessage(
+            f"asgitest could not read the app's message {last}: {type(error).__name__}: "
+            f"{error}. It breaks the ASGI spec (strict={self.strict!r} let it through).",
+            message=sent[-1] if sent else None,
+            transcript=self.transcript,
+            scope=self.scope,
+        ) from error
 
     def stop(self, exceptions: bool = True) -> None:
         """Cancel the application if it runs; re-raise its exception if ``exceptions``."""

@@ -285,3 +285,46 @@ async def test_two_tasks_of_the_app_waiting_in_receive_are_both_woken() -> None:
         await ws.send_to(text_data="one")
         await ws.send_to(text_data="two")
         assert await ws.receive_from() == "websocket.receive,websocket.receive"
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [{"type": "http.response.start", "status": 200, "headers": -1}],
+        [
+            {"type": "http.response.start", "status": 200, "headers": [], "trailers": True},
+            {"type": "http.response.body", "body": b""},
+            {"type": "http.response.trailers", "headers": 5},
+        ],
+        [
+            {"type": "http.response.start", "status": 200},
+            {"type": "http.response.zerocopysend"},
+        ],
+    ],
+    ids=["start-headers", "trailer-headers", "zerocopysend-without-file"],
+)
+async def test_malformed_field_with_checker_off_is_unexpected_message_not_type_error(
+    messages: list[Any],
+) -> None:
+    # Found: with strict="off"/"warn", get_response() built Headers(-1) and raised TypeError
+    # from inside asgitest (likewise trailers and extension messages with missing fields).
+    extensions = {"http.response.trailers": {}, "http.response.zerocopysend": {}}
+    communicator = HttpCommunicator(
+        sends(*messages), "GET", "/", timeout=0.05, strict="off", extensions=extensions
+    )
+    async with communicator:
+        with pytest.raises(UnexpectedMessage, match="could not read"):
+            await communicator.get_response()
+
+
+async def test_malformed_denial_response_with_checker_off_is_unexpected_message() -> None:
+    app = sends(
+        {"type": "websocket.http.response.start", "status": 403, "headers": 1},
+        {"type": "websocket.http.response.body", "body": b""},
+    )
+    communicator = WebsocketCommunicator(
+        app, "/", timeout=0.05, strict="off", extensions={"websocket.http.response": {}}
+    )
+    async with communicator:
+        with pytest.raises(UnexpectedMessage, match="could not read"):
+            await communicator.connect()
