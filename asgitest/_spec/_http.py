@@ -26,6 +26,23 @@ _TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z").match
 _BAD_VALUE: Final = re.compile(rb"[\r\n\x00]").search
 _UPPER: Final = re.compile(rb"[A-Z]").search
 _ADDRESS: Final = re.compile(r" object at 0x[0-9a-fA-F]+").sub
+_LOWER_TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9a-z]+\Z").match
+
+
+class _Where:
+    """``"http.response.start" headers`` or ``scope headers``, built only when printed."""
+
+    __slots__ = ("key", "message", "response")
+
+    def __init__(self, message: Any, key: str, response: bool) -> None:
+        self.message = message
+        self.key = key
+        self.response = response
+
+    def __format__(self, spec: str) -> str:
+        if self.response:
+            return f'"{self.message.get("type")}" {self.key}'
+        return f"scope {self.key}"
 
 _KNOWN_HTTP: Final = frozenset(
     {
@@ -71,7 +88,7 @@ def spec_version_of(scope: Scope) -> tuple[int, ...]:
 def _bytes_fix(value: Any) -> str:
     if isinstance(value, str):
         return f"send bytes: {value.encode('latin-1', 'replace')!r}"
-    if isinstance(value, bytearray | memoryview):
+    if isinstance(value, (bytearray, memoryview)):
         return f"convert it with bytes(...): {bytes(value)!r}"[:120]
     return "send bytes"
 
@@ -92,10 +109,10 @@ def check_headers(
     ``response=False`` is for scope headers (request headers: lowercase is only "should").
     """
     __tracebackhide__ = True
-    where = f'"{message.get("type")}" {key}' if response else f"scope {key}"
+    where = _Where(message, key, response)
     offending = message if response else None
     pairs: list[tuple[bytes, bytes]] = []
-    if isinstance(headers, dict | str | bytes) or not hasattr(headers, "__iter__"):
+    if isinstance(headers, (dict, str, bytes)) or not hasattr(headers, "__iter__"):
         example = (
             f"[(k, v) for k, v in {key}.items()]"
             if isinstance(headers, dict)
@@ -112,7 +129,7 @@ def check_headers(
             fix=f"send a list of pairs, e.g. {example}",
         )
         return pairs
-    if not isinstance(headers, list | tuple) and iter(headers) is headers:
+    if not isinstance(headers, (list, tuple)) and iter(headers) is headers:
         # A one-shot iterator (a generator): checking it would consume it, so keep its items
         # in a list, which is what the server (or the test) reads next.
         headers = list(headers)
@@ -136,7 +153,7 @@ def check_headers(
         if type(name) is not bytes:
             ok = False
             report.fail(
-                "R9" if isinstance(name, bytearray | memoryview) else type_rule,
+                "R9" if isinstance(name, (bytearray, memoryview)) else type_rule,
                 f"header name must be bytes, got {describe_value(name)} in {where}[{index}]",
                 offending=offending,
                 field=field,
@@ -145,7 +162,7 @@ def check_headers(
         if type(value) is not bytes:
             ok = False
             report.fail(
-                "R9" if isinstance(value, bytearray | memoryview) else type_rule,
+                "R9" if isinstance(value, (bytearray, memoryview)) else type_rule,
                 f"header value must be bytes, got {describe_value(value)} in {where}[{index}]",
                 offending=offending,
                 field=field,
@@ -153,7 +170,9 @@ def check_headers(
             )
         if not ok:
             continue
-        if name[:1] == b":":
+        if _LOWER_TOKEN(name):
+            pass  # the common case: a lowercase token
+        elif name[:1] == b":":
             report.fail(
                 pseudo_rule,
                 f"pseudo-header {name!r} is not allowed in {where}[{index}]",
@@ -217,7 +236,6 @@ class HttpChecker:
         "state",
         "trailers",
         "debug_seen",
-        "_dispatch",
     )
 
     def __init__(self, scope: Scope, report: Reporter) -> None:
@@ -236,16 +254,6 @@ class HttpChecker:
         self.watch = self.head
         self.pathsend_seen = False
         self.debug_seen = False
-        self._dispatch = {
-            "http.response.start": self._start,
-            "http.response.body": self._body,
-            "http.response.trailers": self._trailers,
-            "http.response.push": self._push,
-            "http.response.zerocopysend": self._zerocopysend,
-            "http.response.pathsend": self._pathsend,
-            "http.response.early_hint": self._early_hint,
-            "http.response.debug": self._debug,
-        }
 
     # ------------------------------------------------------------------ test → app
 
@@ -326,11 +334,11 @@ class HttpChecker:
             return
         if self.disconnected:
             return
-        handler = self._dispatch.get(kind)
+        handler = _HTTP_DISPATCH.get(kind)
         if handler is None:
             _unknown(self.report, message, kind, "http", self._expected())
             return
-        handler(message)
+        handler(self, message)
 
     def _expected(self) -> str:
         return {
@@ -565,7 +573,7 @@ class HttpChecker:
         body = message.get("body", b"")
         if type(body) is not bytes:
             report.fail(
-                "R9" if isinstance(body, bytearray | memoryview) else "R45",
+                "R9" if isinstance(body, (bytearray, memoryview)) else "R45",
                 f'"http.response.body" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
@@ -573,7 +581,7 @@ class HttpChecker:
                     "encode it: body=text.encode()"
                 ),
             )
-            size = len(body) if isinstance(body, bytearray | memoryview) else 0
+            size = len(body) if isinstance(body, (bytearray, memoryview)) else 0
         else:
             size = len(body)
         more = message.get("more_body", False)
@@ -759,7 +767,7 @@ class HttpChecker:
         if not self._gate(message, "http.response.early_hint") or self._after_done(message):
             return
         links = message.get("links")
-        if isinstance(links, bytes | str | dict) or not hasattr(links, "__iter__"):
+        if isinstance(links, (bytes, str, dict)) or not hasattr(links, "__iter__"):
             report.fail(
                 "R109",
                 f'"http.response.early_hint" links must be an iterable of bytes, got '
@@ -872,6 +880,18 @@ class HttpChecker:
                 field="more_body",
                 fix='finish with {"type": "http.response.body", "body": b"", "more_body": False}',
             )
+
+
+_HTTP_DISPATCH: Final[dict[str, Any]] = {
+    "http.response.start": HttpChecker._start,
+    "http.response.body": HttpChecker._body,
+    "http.response.trailers": HttpChecker._trailers,
+    "http.response.push": HttpChecker._push,
+    "http.response.zerocopysend": HttpChecker._zerocopysend,
+    "http.response.pathsend": HttpChecker._pathsend,
+    "http.response.early_hint": HttpChecker._early_hint,
+    "http.response.debug": HttpChecker._debug,
+}
 
 
 def _show(message: Any) -> str:

@@ -193,7 +193,7 @@ def validate_scope(scope: Any, report: Reporter) -> None:
     _check_address(scope, "server", rule["address"], report)
     if not http:
         subprotocols = scope.get("subprotocols", [])
-        if isinstance(subprotocols, str | bytes) or not hasattr(subprotocols, "__iter__") or any(
+        if isinstance(subprotocols, (str, bytes)) or not hasattr(subprotocols, "__iter__") or any(
             type(item) is not str for item in subprotocols
         ):
             report.fail(
@@ -331,7 +331,7 @@ def _check_address(scope: Scope, key: str, rule: str, report: Reporter) -> None:
         host, port = None, "?"
     server = key == "server"
     port_ok = type(port) is int or (server and port is None)
-    if type(host) is not str or not port_ok or isinstance(value, str | bytes | dict):
+    if type(host) is not str or not port_ok or isinstance(value, (str, bytes, dict)):
         shape = "[host: str, port: int] or [unix_socket_path, None]" if server else (
             "[host: str, port: int]"
         )

@@ -3,7 +3,7 @@ spec-version gates of accept headers and close reasons)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
 from ._http import (
@@ -46,7 +46,6 @@ class WebsocketChecker:
         "spec_version",
         "state",
         "subprotocols",
-        "_dispatch",
     )
 
     def __init__(self, scope: Scope, report: Reporter) -> None:
@@ -55,16 +54,9 @@ class WebsocketChecker:
         self.denial = isinstance(extensions, dict) and _DENIAL in extensions
         self.spec_version = spec_version_of(scope)
         offered = scope.get("subprotocols") or []
-        self.subprotocols = list(offered) if not isinstance(offered, str | bytes) else []
+        self.subprotocols = list(offered) if not isinstance(offered, (str, bytes)) else []
         self.state = WAIT_CONNECT
         self.disconnected = False
-        self._dispatch = {
-            "websocket.accept": self._accept,
-            "websocket.close": self._close,
-            "websocket.send": self._send,
-            "websocket.http.response.start": self._denial_start,
-            "websocket.http.response.body": self._denial_body,
-        }
 
     # ------------------------------------------------------------------ test → app
 
@@ -186,11 +178,11 @@ class WebsocketChecker:
                 return
             self._send(message)
             return
-        handler = self._dispatch.get(kind)
+        handler = _WS_DISPATCH.get(kind)
         if handler is None:
             _unknown(self.report, message, kind, "websocket", self._expected())
             return
-        handler(message)
+        handler(self, message)
 
     def _expected(self) -> str:
         if self.state in (WAIT_CONNECT, HANDSHAKE):
@@ -271,8 +263,8 @@ class WebsocketChecker:
             elif subprotocol not in self.subprotocols:
                 report.fail(
                     "R77",
-                    f'"websocket.accept" subprotocol {subprotocol!r} was not offered by the '
-                    f"client (scope subprotocols: {self.subprotocols!r})",
+                    f'"websocket.accept" subprotocol {subprotocol!r}: the client did not offer '
+                    f"it (scope subprotocols: {self.subprotocols!r})",
                     offending=message,
                     field="subprotocol",
                     fix="pick one of scope['subprotocols'], or None",
@@ -423,7 +415,7 @@ class WebsocketChecker:
             )
         elif data is not None and type(data) is not bytes:
             report.fail(
-                "R9" if isinstance(data, bytearray | memoryview) else "R79",
+                "R9" if isinstance(data, (bytearray, memoryview)) else "R79",
                 f'"websocket.send" bytes must be bytes, got {describe_value(data)}',
                 offending=message,
                 field="bytes",
@@ -502,7 +494,7 @@ class WebsocketChecker:
         body = message.get("body", b"")
         if type(body) is not bytes:
             report.fail(
-                "R9" if isinstance(body, bytearray | memoryview) else "R45",
+                "R9" if isinstance(body, (bytearray, memoryview)) else "R45",
                 f'"websocket.http.response.body" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
@@ -569,3 +561,11 @@ class WebsocketChecker:
             fix="finish with more_body=False",
         )
 
+
+_WS_DISPATCH: Final[dict[str, Any]] = {
+    "websocket.accept": WebsocketChecker._accept,
+    "websocket.close": WebsocketChecker._close,
+    "websocket.send": WebsocketChecker._send,
+    "websocket.http.response.start": WebsocketChecker._denial_start,
+    "websocket.http.response.body": WebsocketChecker._denial_body,
+}

@@ -16,18 +16,24 @@ from django.conf import settings
 
 from asgitest import ApplicationCommunicator, HttpCommunicator, WebsocketCommunicator
 
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="asgitest-spec-tests",
-        ALLOWED_HOSTS=["*"],
-        ROOT_URLCONF=__name__,
-        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "channels"],
-        DATABASES={},
-        MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
-        USE_TZ=True,
-    )
+
+def configure_django() -> None:
+    """Configure Django once, at test time (idempotent: another test module, pytest-django or
+    DJANGO_SETTINGS_MODULE may have done it already); the scenarios then override
+    ROOT_URLCONF for themselves."""
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="asgitest-spec-tests",
+            ALLOWED_HOSTS=["*"],
+            ROOT_URLCONF=__name__,
+            INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "channels"],
+            DATABASES={},
+            USE_TZ=True,
+            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+        )
     django.setup()
+
 
 FILE_CONTENT = b"file content\n" * 100
 _fd, FILE_PATH = tempfile.mkstemp(prefix="asgitest-spec-", suffix=".txt")
@@ -90,6 +96,14 @@ urlpatterns = [
 
 
 async def scenario_django(strict: str) -> None:
+    from django.test import override_settings
+
+    configure_django()
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=[], ALLOWED_HOSTS=["*"]):
+        await _django(strict)
+
+
+async def _django(strict: str) -> None:
     from django.core.asgi import get_asgi_application
 
     app = get_asgi_application()
@@ -172,6 +186,7 @@ class HttpConsumer(AsyncHttpConsumer):
 
 
 async def scenario_channels(strict: str) -> None:
+    configure_django()
     async with WebsocketCommunicator(EchoConsumer.as_asgi(), "/ws/", strict=strict) as ws:  # type: ignore[arg-type]
         assert (await ws.connect())[0]
         await ws.send_to(text_data="hello")

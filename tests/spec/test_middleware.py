@@ -143,3 +143,46 @@ async def test_under_real_uvicorn(caplog: pytest.LogCaptureFixture) -> None:
     assert bad.status_code == 200  # h11 sends the str header; the middleware tells you
     rules = [getattr(r, "asgi_rule_id", None) for r in caplog.records if r.name == "asgitest.spec"]
     assert rules == ["R40"]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_under_real_hypercorn(caplog: pytest.LogCaptureFixture) -> None:
+    """hypercorn's scopes (spec 2.1 http, lists for client/server, extensions {}) and its
+    lifespan pass; the broken response is reported."""
+    import httpx
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/bad":
+            await str_header(scope, receive, send)
+        else:
+            await starlette_app(scope, receive, send)
+
+    caplog.set_level(logging.ERROR, logger="asgitest.spec")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(SpecCheck(app, on_violation="log"), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(500):
+                try:
+                    good = await client.get("/plain")
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.01)
+            bad = await client.get("/bad")
+    finally:
+        stop.set()
+        await task
+    assert good.text == "plain"
+    assert bad.status_code == 500  # hypercorn: TypeError on the str value -> 500
+    rules = [getattr(r, "asgi_rule_id", None) for r in caplog.records if r.name == "asgitest.spec"]
+    assert rules == ["R40"]

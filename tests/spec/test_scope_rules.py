@@ -40,7 +40,7 @@ HTTP_CASES = [
     ("R29", "root_path", {"scope": {"root_path": b"/api"}}),
     ("R30", "headers[0]", {"headers": [(b"host", "example.com")]}),
     ("R30", "headers[0]", {"headers": [(b":authority", b"example.com")]}),
-    ("R30", "headers", {"headers": {b"host": b"example.com"}}),
+    ("R30", "headers", {"scope": {"headers": {b"host": b"example.com"}}}),
     ("R30", "headers[0]", {"headers": [(b"x-a", b"a\r\nb")]}),
     ("R32", "client", {"client": ("127.0.0.1", "50000")}),
     ("R33", "server", {"server": ("testserver", "80")}),
