@@ -506,7 +506,11 @@ class Engine:
             pass
         elif self.scope["type"] == "http" and not self.response_complete:
             self._track_http(message)
-        elif self.input_closed is None and kind == "websocket.close":
+        elif (
+            self.input_closed is None
+            and kind == "websocket.close"
+            and self.scope.get("type") == "websocket"
+        ):
             # The app closed the socket: a server completes the closing handshake and then
             # tells the app the connection is gone.
             self.input_closed = {

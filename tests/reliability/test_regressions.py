@@ -328,3 +328,34 @@ async def test_malformed_denial_response_with_checker_off_is_unexpected_message(
     async with communicator:
         with pytest.raises(UnexpectedMessage, match="could not read"):
             await communicator.connect()
+
+
+@pytest.mark.parametrize("kind", ["http", "lifespan"])
+async def test_websocket_close_sent_on_another_scope_does_not_disconnect_it(kind: str) -> None:
+    # Found: with strict="off"/"warn", a "websocket.close" sent by a lifespan (or HTTP) app made
+    # the engine hand that app "websocket.disconnect" from then on, a message of another
+    # protocol, instead of what the test sent.
+    import warnings
+
+    received: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        received.append(await receive())
+        await send({"type": "websocket.close"})
+        received.append(await receive())
+
+    if kind == "http":
+        scope = HttpCommunicator(app, "POST", "/").scope
+        first = {"type": "http.request", "body": b"", "more_body": True}
+        second = {"type": "http.request", "body": b"", "more_body": False}
+    else:
+        scope = LifespanCommunicator(app).scope
+        first, second = {"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProtocolWarning)
+        async with ApplicationCommunicator(app, scope, strict="warn") as communicator:
+            await communicator.send_input(first)
+            assert (await communicator.receive_output(1))["type"] == "websocket.close"
+            await communicator.send_input(second)
+            await communicator.wait(1)
+    assert received == [first, second]
