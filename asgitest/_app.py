@@ -11,7 +11,7 @@ from ._types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["resolve_application"]
 
-_cache: weakref.WeakKeyDictionary[Any, ASGIApp] = weakref.WeakKeyDictionary()
+_cache: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
 
 
 def _describe(obj: object) -> str:
@@ -145,12 +145,16 @@ def resolve_application(app: Any) -> ASGIApp:
     for anything else. Results are cached per application object.
     """
     try:
-        return _cache[app]
+        as_is = _cache[app]
     except (KeyError, TypeError):
         pass
+    else:
+        return cast(ASGIApp, app) if as_is else _asgi2(app)
     resolved = _check(app)
     try:
-        _cache[app] = resolved
+        # Only a flag: a value referring to the app (the app itself, or an ASGI 2 adapter
+        # around it) would keep the weak key, and all the app refers to, alive forever.
+        _cache[app] = resolved is app
     except TypeError:
         pass  # not weak-referenceable or not hashable: check again next time
     return resolved

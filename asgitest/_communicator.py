@@ -10,9 +10,9 @@ from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
-from ._errors import UsageError
+from ._errors import AsgitestError, UnexpectedMessage, UsageError
 from ._spec import make_checker
-from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript
+from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
 if TYPE_CHECKING:
     from ._types import Message, Scope
@@ -156,8 +156,19 @@ class ApplicationCommunicator(ExpectMixin):
         """
         engine = self._engine
         if engine.outbox and engine.exception is None and engine.violation is None:
-            return engine.outbox.popleft()  # fast path: a message is already waiting
-        return await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+            message = engine.outbox.popleft()  # fast path: a message is already waiting
+        else:
+            message = await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+        if engine.awaiting is not None and not isinstance(message, dict):
+            # A helper (connect, get_response, startup...) is reading: it needs a dict.
+            raise UnexpectedMessage(
+                f"Expected {engine.awaiting} from the app, got {format_message(message)}: "
+                "an ASGI message must be a dict.",
+                message=message,
+                transcript=self.transcript,
+                scope=self.scope,
+            )
+        return message
 
     async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
         """``True`` if the app sends nothing within ``timeout`` seconds.
@@ -177,6 +188,24 @@ class ApplicationCommunicator(ExpectMixin):
                 :meth:`stop` or leave the ``async with`` block).
         """
         await self._engine.join(self._timeout(timeout), "the app to return")
+
+    def _reraise_unreadable(self, error: BaseException) -> None:
+        """Re-raise ``error``, met while a helper read the app's last message: asgitest's own
+        errors and the app's exception as they are; anything else (a field of the wrong type
+        that strict="off"/"warn" let through) as :class:`UnexpectedMessage`."""
+        __tracebackhide__ = True
+        engine = self._engine
+        if isinstance(error, AsgitestError) or error is engine.exception:
+            raise error
+        sent = self.transcript.sent_by_app()
+        last = format_message(sent[-1]) if sent else "its message"
+        raise UnexpectedMessage(
+            f"asgitest could not read the app's message {last}: {type(error).__name__}: "
+            f"{error}. It breaks the ASGI spec (strict={self.strict!r} let it through).",
+            message=sent[-1] if sent else None,
+            transcript=self.transcript,
+            scope=self.scope,
+        ) from error
 
     def stop(self, exceptions: bool = True) -> None:
         """Cancel the application if it runs; re-raise its exception if ``exceptions``."""
@@ -250,7 +279,13 @@ class ApplicationCommunicator(ExpectMixin):
             if message is not None and engine.input_closed is None:
                 engine.disconnect_client(message)
             timeout = self._timeout(DEFAULT)
-            finished = await engine._wait_done(1.0 if timeout is None else timeout)
+            try:
+                finished = await engine._wait_done(1.0 if timeout is None else timeout)
+            except BaseException:
+                # The test was cancelled or interrupted while closing: the app must not
+                # outlive it (under asyncio nothing else would stop it).
+                engine.cancel()
+                raise
             if not finished:
                 await engine.cancel_and_wait()
                 if _body_error is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import sys
 import time
@@ -107,35 +108,45 @@ def describe_scope(scope: Any) -> str:
 
 
 class _AsyncioSignal:
-    """A one-waiter wake-up on asyncio: a future made only when someone waits.
+    """A wake-up on asyncio: a future made only when someone waits.
 
-    The timer is lazy: a wait that ends early leaves it armed instead of cancelling it, and the
-    next wait reuses it if it fires no later than that wait's deadline (on firing, it re-arms
-    itself for the rest of the current deadline). A conversation of quick waits thus arms about
-    one timer per ``timeout`` seconds instead of one per message.
+    The test side has one waiter (``Engine._claim_test_signal``); the app side may have more
+    (several tasks of the app in ``receive()`` at once), which wait on extra futures.
+
+    The timer of the main waiter is lazy: a wait that ends early leaves it armed instead of
+    cancelling it, and the next wait reuses it if it fires no later than that wait's deadline
+    (on firing, it re-arms itself for the rest of the current deadline). A conversation of
+    quick waits thus arms about one timer per ``timeout`` seconds instead of one per message.
     """
 
-    __slots__ = ("_deadline", "_future", "_loop", "_timer")
+    __slots__ = ("_deadline", "_extra", "_future", "_loop", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._future: asyncio.Future[bool] | None = None
         self._deadline: float | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._extra: list[asyncio.Future[bool]] | None = None
 
     @property
     def waiting(self) -> bool:
-        return self._future is not None
+        return self._future is not None or bool(self._extra)
 
     def wake(self) -> None:
         future = self._future
         if future is not None and not future.done():
             future.set_result(True)
+        if self._extra:
+            for other in self._extra:
+                if not other.done():
+                    other.set_result(True)
 
     async def wait(self, timeout: float | None) -> bool:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
         loop = self._loop
         future: asyncio.Future[bool] = loop.create_future()
+        if self._future is not None:
+            return await self._wait_extra(future, timeout)
         self._future = future
         if timeout is None:
             self._deadline = None
@@ -150,7 +161,20 @@ class _AsyncioSignal:
         try:
             return await future
         finally:
-            self._future = None
+            if self._future is future:
+                self._future = None
+
+    async def _wait_extra(self, future: asyncio.Future[bool], timeout: float | None) -> bool:
+        if self._extra is None:
+            self._extra = []
+        self._extra.append(future)
+        handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
+        try:
+            return await future
+        finally:
+            self._extra.remove(future)
+            if handle is not None:
+                handle.cancel()
 
     def close(self) -> None:
         """Disarm the lazy timer (the conversation is over), so it leaves the loop's heap."""
@@ -172,31 +196,41 @@ class _AsyncioSignal:
             future.set_result(False)
 
 
+def _expire(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(False)
+
+
 # asyncio runs a timer when it is due within the clock's resolution (see BaseEventLoop).
 _CLOCK_RESOLUTION: Final = time.get_clock_info("monotonic").resolution
 
 
 class _TrioSignal:
-    """The same wake-up on trio: an Event made only when someone waits."""
+    """The same wake-up on trio: an Event made only when someone waits (shared by waiters)."""
 
-    __slots__ = ("_event",)
+    __slots__ = ("_event", "_waiters")
 
     def __init__(self) -> None:
         self._event: Any = None
+        self._waiters = 0
 
     @property
     def waiting(self) -> bool:
-        return self._event is not None
+        return self._waiters > 0
 
     def wake(self) -> None:
-        if self._event is not None:
-            self._event.set()
+        event = self._event
+        if event is not None:
+            self._event = None
+            event.set()
 
     async def wait(self, timeout: float | None) -> bool:
         import trio
 
-        event = trio.Event()
-        self._event = event
+        event = self._event
+        if event is None:
+            event = self._event = trio.Event()
+        self._waiters += 1
         try:
             if timeout is None:
                 await event.wait()
@@ -206,7 +240,9 @@ class _TrioSignal:
                 return True
             return False
         finally:
-            self._event = None
+            self._waiters -= 1
+            if self._waiters == 0 and self._event is event:
+                self._event = None
 
 
 class Engine:
@@ -217,6 +253,7 @@ class Engine:
     """
 
     __slots__ = (
+        "__weakref__",
         "_app_signal",
         "_close_requested",
         "_nursery",
@@ -229,6 +266,7 @@ class Engine:
         "backend",
         "checker",
         "cancelled_by_us",
+        "cancelled_from_outside",
         "exception",
         "exception_reported",
         "expect_trailers",
@@ -274,6 +312,9 @@ class Engine:
         # as fast as the app reads them. Returns the next message, or None when exhausted.
         self.feeder: Callable[[], Awaitable[Message | None]] | None = None
         self.cancelled_by_us = False
+        # Cancelled by someone else than asgitest (the loop closing, the test's cancel scope),
+        # as opposed to the app raising CancelledError itself.
+        self.cancelled_from_outside = False
         self.awaiting: str | None = None
         self.started_at = 0.0
         self._task: asyncio.Task[Any] | None = None
@@ -328,10 +369,10 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            task = loop.create_task(coro, context=contextvars.Context())
+            task = loop.create_task(self._run_asyncio(coro), context=contextvars.Context())
             self._task = task
             _running_tasks.add(task)
-            task.add_done_callback(self._on_task_done)
+            task.add_done_callback(functools.partial(self._on_task_done, coro))
         else:
             if self._nursery is None:
                 coro.close()
@@ -357,21 +398,50 @@ class Engine:
             with self._trio_scope:
                 await coro
         except trio.Cancelled:
-            raise  # cannot be outside the scope; kept for clarity
-        except Exception as error:
-            exc = error
-        except BaseException as error:
-            # KeyboardInterrupt, SystemExit and the like: let them propagate, as asyncio does.
+            # Cancelled from outside the app's own scope: the test's cancel scope (around the
+            # communicator's nursery) or the nursery failing. The app has ended all the same.
+            self.cancelled_from_outside = True
+            self._finish(_CANCELLED)
+            raise
+        except (KeyboardInterrupt, SystemExit) as error:
+            # Let them propagate, as asyncio does.
             self._finish(error)
             raise
+        except BaseException as error:
+            # An Exception, another BaseException subclass or asyncio.CancelledError: the app's
+            # outcome, reported to the test as on asyncio (not through the nursery, which
+            # would wrap it in an exception group).
+            exc = error
         if exc is None and self._trio_scope.cancelled_caught:
             self._finish(_CANCELLED)
         else:
             self._finish(exc)
 
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+    async def _run_asyncio(self, coro: Any) -> Any:
+        # The app's end is recorded as it happens, inside its task, as under trio (a done
+        # callback would run one loop iteration later, so that a test acting in between, e.g.
+        # disconnecting, would see another outcome than on trio).
+        try:
+            result = await coro
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError) and not self.cancelled_by_us:
+                task = asyncio.current_task()
+                # cancelling() > 0: someone cancelled the task (the loop closing, the test);
+                # 0: the app raised CancelledError by itself.
+                self.cancelled_from_outside = task is not None and task.cancelling() > 0
+            self._finish(error)
+            raise
+        self._finish(None)
+        return result
+
+    def _on_task_done(self, coro: Any, task: asyncio.Task[Any]) -> None:
         _running_tasks.discard(task)
+        # Cancelled before its first step, the wrapper never awaited the app's coroutine: close
+        # it, or it warns "coroutine ... was never awaited" (a no-op if it ran).
+        coro.close()
         if task.cancelled():
+            if not self.done and not self.cancelled_by_us:
+                self.cancelled_from_outside = True  # cancelled before its first step
             self._finish(_CANCELLED)
             return
         exc = task.exception()  # also marks it retrieved: no "never retrieved" noise
@@ -416,6 +486,8 @@ class Engine:
             signal.wake()
             if self.backend == "asyncio":
                 signal.close()
+        if self._app_signal is not None:
+            self._app_signal.wake()  # a receive() left behind by the app must not wait forever
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
@@ -458,13 +530,26 @@ class Engine:
                 elif self.input_closed is None:
                     self.put(fed)
                 continue
+            if self.done:
+                # The app has returned (a task it left behind is receiving): the connection is
+                # over, as a server closes it then, and nothing will ever arrive.
+                ended = _ENDED.get(self.scope.get("type"))
+                if ended is None:
+                    raise UsageError(
+                        f"receive() was called after the app of {describe_scope(self.scope)} "
+                        "had returned: no further event will ever arrive."
+                    )
+                self.input_closed = dict(ended)
+                continue
             await self._app_signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
+        # Not a dict: possible with strict="off" or "warn" (the checker reports it otherwise).
+        kind = message.get("type") if isinstance(message, dict) else None
         if self.send_error:
             self.transcript.note(
-                f"(send() of {message.get('type')!r} raised ClientDisconnected: the client is gone)"
+                f"(send() of {kind!r} raised ClientDisconnected: the client is gone)"
             )
             raise ClientDisconnected(
                 f"the client of {describe_scope(self.scope)} has disconnected; since ASGI "
@@ -480,9 +565,15 @@ class Engine:
                     self.violation = error
                     self._test_signal.wake()
                 raise
-        if self.scope["type"] == "http" and not self.response_complete:
+        if kind is None:
+            pass
+        elif self.scope["type"] == "http" and not self.response_complete:
             self._track_http(message)
-        elif self.input_closed is None and message.get("type") == "websocket.close":
+        elif (
+            self.input_closed is None
+            and kind == "websocket.close"
+            and self.scope.get("type") == "websocket"
+        ):
             # The app closed the socket: a server completes the closing handshake and then
             # tells the app the connection is gone.
             self.input_closed = {
@@ -712,6 +803,13 @@ class Engine:
             LeakedAppWarning,
             stacklevel=3,
         )
+
+
+# What a receive() gets once the app has returned (the server closed the connection).
+_ENDED: Final[dict[Any, Message]] = {
+    "http": {"type": "http.disconnect"},
+    "websocket": {"type": "websocket.disconnect", "code": 1006},
+}
 
 
 class _Cancelled(BaseException):

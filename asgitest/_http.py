@@ -30,6 +30,9 @@ PATHSEND: Final = "http.response.pathsend"
 ZEROCOPYSEND: Final = "http.response.zerocopysend"
 _EXTENSION_MESSAGES: Final = (TRAILERS, EARLY_HINTS, PUSH, DEBUG, PATHSEND, ZEROCOPYSEND)
 
+# What reading a malformed message (let through by strict="off"/"warn") can raise.
+_UNREADABLE: Final = (TypeError, ValueError, KeyError, AttributeError, IndexError, OSError)
+
 # Response reading states.
 _START: Final = "start"
 _BODY: Final = "body"
@@ -264,6 +267,14 @@ class HttpCommunicator(ApplicationCommunicator):
         before the start are collected into it.
         """
         __tracebackhide__ = True
+        try:
+            return await self._read_start(timeout)
+        except _UNREADABLE as error:
+            self._reraise_unreadable(error)
+            raise
+
+    async def _read_start(self, timeout: TimeoutArg) -> Response:
+        __tracebackhide__ = True
         if self._response is not None:
             return self._response
         await self.send_request()
@@ -304,6 +315,14 @@ class HttpCommunicator(ApplicationCommunicator):
         Call :meth:`read_start` first. Trailers, pushes and late early hints are collected
         into the :class:`Response` on the way.
         """
+        __tracebackhide__ = True
+        try:
+            return await self._read_chunk(timeout)
+        except _UNREADABLE as error:
+            self._reraise_unreadable(error)
+            raise
+
+    async def _read_chunk(self, timeout: TimeoutArg) -> bytes | None:
         __tracebackhide__ = True
         response = self._response
         if response is None:

@@ -242,7 +242,7 @@ class LifespanCommunicator(ApplicationCommunicator):
     def _pending(self, kind: str) -> Message | None:
         """A message of type ``kind`` the app sent but nobody read (it then crashed)."""
         for message in self._engine.outbox:
-            if message.get("type") == kind:
+            if isinstance(message, dict) and message.get("type") == kind:
                 return message
         return None
 

@@ -140,6 +140,14 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             ProtocolError: the app accepted a subprotocol the client did not offer (R77).
         """
         __tracebackhide__ = True
+        try:
+            return await self._connect(timeout, raise_on_reject)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError, OSError) as error:
+            self._reraise_unreadable(error)
+            raise
+
+    async def _connect(self, timeout: TimeoutArg, raise_on_reject: bool) -> tuple[bool, Any]:
+        __tracebackhide__ = True
         await self.send_input({"type": "websocket.connect"})
         engine = self._engine
         denial = DENIAL in (self.scope.get("extensions") or {})

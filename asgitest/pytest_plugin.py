@@ -11,10 +11,13 @@ plugin on asyncio and on trio, and pytest-xdist workers.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
 import math
 import os
 import warnings
+import weakref
 from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,7 +31,7 @@ from ._config import (
     Strictness,
     set_timeout_factor,
 )
-from ._engine import CANCELLED, RUNNING, describe_scope
+from ._engine import CANCELLED, RUNNING, Engine, describe_scope
 from ._errors import LeakedAppWarning, UsageError
 from ._live_fixtures import (  # noqa: F401  (fixtures are registered as module attributes)
     asgi_live_app,
@@ -453,12 +456,20 @@ def _load(config: pytest.Config, settings: AsgiConfig, nodeid: str) -> Any:
 
 @dataclasses.dataclass(eq=False)
 class _Tracked:
-    engine: Engine
+    # A fixture's engine is held; one a test built itself only weakly (a running app keeps its
+    # engine alive through its task, so a dropped engine is a finished one): a test that makes
+    # thousands of communicators does not keep them all in memory until it ends.
+    _engine: Engine | weakref.ref[Engine]
     label: str
     fixture: bool
     phase: str = ""
     communicator: ApplicationCommunicator | None = None
     leaked: str = ""
+
+    @property
+    def engine(self) -> Engine | None:
+        held = self._engine
+        return held if isinstance(held, Engine) else held()
 
 
 class _Registry:
@@ -468,42 +479,60 @@ class _Registry:
         self.settings = settings
         self.phase = "setup"
         self.transcripts_shown = False
-        self.tracked: list[_Tracked] = []
-        self._by_engine: dict[int, _Tracked] = {}
+        # Insertion-ordered; an engine a test built itself leaves it when it is collected.
+        self._tracked: dict[int, _Tracked] = {}
+        self._by_engine: weakref.WeakKeyDictionary[Engine, _Tracked] = weakref.WeakKeyDictionary()
+        # The most recent engines the test built itself, held for the failure report.
+        self._recent: collections.deque[Engine] = collections.deque(maxlen=_REPORT_COMMUNICATORS)
         self._limit = _COMPACT_AT
 
     def on_start(self, engine: Engine) -> None:
         """The engine start hook: amortized O(1) per communicator."""
-        tracked = self._by_engine.get(id(engine))
+        tracked = self._by_engine.get(engine)
         if tracked is None:
             tracked = _Tracked(engine, "built by the test", fixture=False)
-            self._append(tracked)
+            tracked._engine = weakref.ref(engine, functools.partial(self._forget, id(tracked)))
+            self._recent.append(engine)
+            self._append(engine, tracked)
         tracked.phase = self.phase
 
     def add(self, communicator: ApplicationCommunicator, label: str) -> None:
         """A communicator handed out by a fixture (started or not)."""
         engine = communicator._engine
-        tracked = self._by_engine.get(id(engine))
+        tracked = self._by_engine.get(engine)
         if tracked is None:
-            self._append(_Tracked(engine, label, fixture=True, communicator=communicator))
+            self._append(engine, _Tracked(engine, label, fixture=True, communicator=communicator))
         else:
+            tracked._engine = engine
             tracked.label, tracked.fixture, tracked.communicator = label, True, communicator
 
-    def _append(self, tracked: _Tracked) -> None:
-        self._by_engine[id(tracked.engine)] = tracked
-        self.tracked.append(tracked)
-        if len(self.tracked) > self._limit:
+    @property
+    def tracked(self) -> list[_Tracked]:
+        """What is tracked, oldest first."""
+        return list(self._tracked.values())
+
+    def _forget(self, key: int, ref: object) -> None:
+        self._tracked.pop(key, None)
+
+    def _append(self, engine: Engine, tracked: _Tracked) -> None:
+        self._by_engine[engine] = tracked
+        self._tracked[id(tracked)] = tracked
+        if len(self._tracked) > self._limit:
             self._compact()
 
     def _compact(self) -> None:
         # A test that makes thousands of communicators (a benchmark, a load test) must not keep
         # every finished app and transcript alive: keep those that can still leak (running or
         # not started yet) and the most recent ones, for the report.
-        recent = self.tracked[-_KEEP_RECENT:]
-        keep = [t for t in self.tracked[:-_KEEP_RECENT] if not t.phase or not t.engine.done]
-        self.tracked = keep + recent
-        self._by_engine = {id(t.engine): t for t in self.tracked}
-        self._limit = max(_COMPACT_AT, 2 * len(self.tracked))
+        tracked = self.tracked
+        recent = tracked[-_KEEP_RECENT:]
+        keep = []
+        for item in tracked[:-_KEEP_RECENT]:
+            engine = item.engine
+            if engine is not None and (not item.phase or not engine.done):
+                keep.append(item)
+        self._tracked = {id(t): t for t in keep + recent if t.engine is not None}
+        self._limit = max(_COMPACT_AT, 2 * len(self._tracked))
 
     def leaks(self, phases: tuple[str, ...], fixture_only: bool = False) -> list[_Tracked]:
         """Instances started in ``phases`` that are still running, or that something other
@@ -511,7 +540,7 @@ class _Registry:
         found = []
         for tracked in self.tracked:
             engine = tracked.engine
-            if tracked.leaked or tracked.phase not in phases:
+            if engine is None or tracked.leaked or tracked.phase not in phases:
                 continue
             if fixture_only and not tracked.fixture:
                 continue
@@ -523,10 +552,13 @@ class _Registry:
                 if engine.state == RUNNING:
                     engine.cancel()
                 continue
+            trio_app = engine.backend == "trio"
             if engine.state == RUNNING:
                 engine.cancel()
                 tracked.leaked = "still running; asgitest cancelled it"
-            elif engine.state == CANCELLED and not engine.cancelled_by_us:
+            elif engine.state == CANCELLED and engine.cancelled_from_outside and not trio_app:
+                # (Under trio the app runs in the communicator's nursery, inside the test's own
+                # cancel scopes: an outside cancellation there is the test's doing, not a leak.)
                 tracked.leaked = "still running; the event loop cancelled it as it closed"
             else:
                 continue
@@ -536,13 +568,17 @@ class _Registry:
     def render(self, lines: int, only: list[_Tracked] | None = None) -> str:
         """The transcripts, for the report section (the last few communicators)."""
         parts = []
-        started = [t for t in (only if only is not None else self.tracked) if t.phase]
+        started = [
+            t for t in (only if only is not None else self.tracked) if t.phase and t.engine
+        ]
         if len(started) > _REPORT_COMMUNICATORS:
             hidden = len(started) - _REPORT_COMMUNICATORS
             parts.append(f"... {hidden} earlier communicator{'s' if hidden != 1 else ''} not shown")
             started = started[-_REPORT_COMMUNICATORS:]
         for tracked in started:
             engine = tracked.engine
+            if engine is None:
+                continue
             transcript = engine.transcript
             state = tracked.leaked or engine.state
             count = transcript.total
@@ -561,8 +597,9 @@ class _Registry:
 def _describe_leaks(leaks: list[_Tracked], lines: int, registry: _Registry) -> str:
     details = []
     for tracked in leaks:
-        scope = {k: v for k, v in tracked.engine.scope.items() if k != "state"}
-        details.append(f"{describe_scope(tracked.engine.scope)} ({tracked.label}): scope {scope!r}")
+        full = tracked.engine.scope if tracked.engine is not None else {}
+        scope = {k: v for k, v in full.items() if k != "state"}
+        details.append(f"{describe_scope(full)} ({tracked.label}): scope {scope!r}")
     return "\n".join(details) + "\n\n" + registry.render(lines, only=leaks)
 
 
@@ -602,9 +639,14 @@ def _asgitest_registry(request: pytest.FixtureRequest) -> Iterator[_Registry]:
         pytest.fail(_plural(_LEAKED_IN_FIXTURE, mine, registry), pytrace=False)
 
 
+def _scope_of(tracked: _Tracked) -> str:
+    engine = tracked.engine
+    return describe_scope(engine.scope) if engine is not None else "(a finished app)"
+
+
 def _warn_own(tracked: _Tracked) -> None:
     warnings.warn(
-        f"asgitest: the app of {describe_scope(tracked.engine.scope)}, built by the test "
+        f"asgitest: the app of {_scope_of(tracked)}, built by the test "
         f"itself, was {tracked.leaked}. Disconnect it, or use `async with`.",
         LeakedAppWarning,
         stacklevel=2,
