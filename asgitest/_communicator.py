@@ -80,6 +80,7 @@ class ApplicationCommunicator(ExpectMixin):
         timeout: float | None = DEFAULT_TIMEOUT,
         strict: StrictArg = "error",
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
+        _scope_key: tuple[Any, ...] | None = None,
     ) -> None:
         self.application = resolve_application(application)
         self.scope = scope
@@ -87,7 +88,9 @@ class ApplicationCommunicator(ExpectMixin):
         self.strict = normalize_strict(strict)
         self.transcript = Transcript(transcript_size)
         """Every message exchanged with the app, in order (see :class:`~asgitest.Transcript`)."""
-        checker = make_checker(scope, self.strict, self.transcript)
+        # _scope_key: the subclass built the scope with asgitest's builders from these inputs,
+        # so its verdict can be cached (the user's headers are still checked every time).
+        checker = make_checker(scope, self.strict, self.transcript, scope_key=_scope_key)
         self._engine = Engine(self.application, scope, self.transcript, checker)
         self._nursery_cm: Any = None
         self._closed = False

@@ -13,7 +13,7 @@ from ._engine import NOT_STARTED
 from ._errors import Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
 from ._response import Informational, Push, Response
-from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, http_scope
+from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_http_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, FROM_APP, format_message
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class HttpCommunicator(ApplicationCommunicator):
         self.body = body
         self.request_body = request_body
         self.sent_request = False
-        built = http_scope(
+        built, scope_key = build_http_scope(
             method,
             path,
             headers,
@@ -161,8 +161,10 @@ class HttpCommunicator(ApplicationCommunicator):
         )
         if query is not None:
             built["query_string"] = merge_query(built["query_string"], encode_query(query))
+            scope_key = None
         if extensions is not None:
             built["extensions"] = {name: dict(value or {}) for name, value in extensions.items()}
+            scope_key = None
         self._extensions: dict[str, Any] = built.get("extensions") or {}
         self._read_state = _START
         self._expect_trailers = False
@@ -174,6 +176,7 @@ class HttpCommunicator(ApplicationCommunicator):
             timeout=timeout,
             strict=strict,
             transcript_size=transcript_size,
+            _scope_key=scope_key,
         )
 
     # ------------------------------------------------------------------ request

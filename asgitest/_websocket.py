@@ -19,7 +19,7 @@ from ._errors import (
 )
 from ._headers import Headers
 from ._response import Response
-from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, websocket_scope
+from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_websocket_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 __all__ = ["WebsocketCommunicator"]
@@ -99,23 +99,25 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 "extensions": {name: dict(value or {}) for name, value in extensions.items()},
                 **(scope or {}),
             }
+        built, scope_key = build_websocket_scope(
+            path,
+            headers,
+            subprotocols,
+            spec_version,
+            scheme=scheme,
+            root_path=root_path,
+            client=client,
+            server=server,
+            http_version=http_version,
+            extra=scope,
+        )
         super().__init__(
             application,
-            websocket_scope(
-                path,
-                headers,
-                subprotocols,
-                spec_version,
-                scheme=scheme,
-                root_path=root_path,
-                client=client,
-                server=server,
-                http_version=http_version,
-                extra=scope,
-            ),
+            built,
             timeout=timeout,
             strict=strict,
             transcript_size=transcript_size,
+            _scope_key=scope_key,
         )
 
     async def connect(
