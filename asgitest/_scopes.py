@@ -135,7 +135,7 @@ def build_http_scope(
                     method, path, spec_version, scheme, root_path, client, server, http_version
                 ),
             )
-        scope = dict(template)
+        scope: Scope = dict(template)
         scope["headers"] = headers or []
         scope["asgi"] = {"version": "3.0", "spec_version": spec_version}
         return scope, key
@@ -237,7 +237,7 @@ def build_websocket_scope(
                     path, spec_version, scheme, root_path, client, server, http_version
                 ),
             )
-        scope = dict(template)
+        scope: Scope = dict(template)
         scope["headers"] = headers or []
         scope["subprotocols"] = subprotocols or []
         scope["asgi"] = _asgi(spec_version or DEFAULT_WEBSOCKET_SPEC_VERSION)
