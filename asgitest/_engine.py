@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import sys
 import time
@@ -328,10 +329,12 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            task = loop.create_task(coro, context=contextvars.Context())
+            task = loop.create_task(self._run_asyncio(coro), context=contextvars.Context())
             self._task = task
             _running_tasks.add(task)
-            task.add_done_callback(self._on_task_done)
+            # A safety net: the outcome is recorded by _run_asyncio itself, in the app's task,
+            # which wakes the test one loop iteration earlier than a done callback can.
+            task.add_done_callback(functools.partial(self._on_task_done, coro))
         else:
             if self._nursery is None:
                 coro.close()
@@ -369,10 +372,28 @@ class Engine:
         else:
             self._finish(exc)
 
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
+    async def _run_asyncio(self, coro: Any) -> Any:
+        """The app's task: runs the app and records its outcome as soon as it ends."""
+        __tracebackhide__ = True
+        try:
+            result = await coro
+        except BaseException as exc:  # CancelledError included: _finish tells them apart
+            self._finish(exc)
+            tb = self._result_tb
+            if tb is not None and tb.tb_frame is sys._getframe():
+                # Report the app's traceback from the app's frame, as without this wrapper.
+                self._result_tb = tb.tb_next
+            raise
+        self._finish(None)
+        return result
+
+    def _on_task_done(self, coro: Any, task: asyncio.Task[Any]) -> None:
         _running_tasks.discard(task)
         if task.cancelled():
-            self._finish(_CANCELLED)
+            if self.state == RUNNING:
+                # Cancelled before its first step: the app's coroutine never ran.
+                coro.close()
+                self._finish(_CANCELLED)
             return
         exc = task.exception()  # also marks it retrieved: no "never retrieved" noise
         self._finish(exc)
