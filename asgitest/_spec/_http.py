@@ -109,6 +109,23 @@ def check_headers(
     ``response=False`` is for scope headers (request headers: lowercase is only "should").
     """
     __tracebackhide__ = True
+    if type(headers) is list or type(headers) is tuple:
+        # Fast path: well-formed lowercase headers, the common case, checked without the
+        # bookkeeping below; anything else goes the slow way, which reports it.
+        try:
+            for name, value in headers:
+                if (
+                    type(name) is not bytes
+                    or type(value) is not bytes
+                    or not _LOWER_TOKEN(name)
+                    or _BAD_VALUE(value)
+                ):
+                    break
+            else:
+                if not response or report.is_quiet("pedantic"):
+                    return headers  # type: ignore[no-any-return]
+        except (TypeError, ValueError):
+            pass
     where = _Where(message, key, response)
     offending = message if response else None
     pairs: list[tuple[bytes, bytes]] = []
@@ -383,9 +400,9 @@ class HttpChecker:
     def _start(self, message: Message) -> None:
         __tracebackhide__ = True
         report = self.report
-        if self._after_done(message):
-            return
         if self.state != START:
+            if self._after_done(message):
+                return
             report.fail(
                 "R53",
                 'a second "http.response.start" (the response was already started)',
