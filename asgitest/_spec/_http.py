@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
@@ -103,8 +104,9 @@ def check_headers(
     case_rule: str = "R41",
     pseudo_rule: str = "R42",
     response: bool = True,
-) -> list[tuple[bytes, bytes]]:
-    """Check a headers iterable of an outgoing message; return the well-formed pairs.
+) -> Sequence[Any]:
+    """Check a headers iterable of an outgoing message; return the well-formed pairs
+    (``headers`` itself when all of them are).
 
     ``response=False`` is for scope headers (request headers: lowercase is only "should").
     """
@@ -123,7 +125,7 @@ def check_headers(
                     break
             else:
                 if not response or report.is_quiet("pedantic"):
-                    return headers  # type: ignore[no-any-return]
+                    return headers
         except (TypeError, ValueError):
             pass
     where = _Where(message, key, response)
