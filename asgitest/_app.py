@@ -12,6 +12,17 @@ from ._types import ASGIApp, Receive, Scope, Send
 __all__ = ["resolve_application"]
 
 _cache: weakref.WeakKeyDictionary[Any, ASGIApp] = weakref.WeakKeyDictionary()
+# The last application resolved, by weak reference, and what it resolved to when that is not
+# the app itself (an ASGI 2 adapter): no strong reference is kept to an ASGI 3 app.
+_last: tuple[weakref.ref[Any], ASGIApp | None] | None = None
+
+
+def _remember_last(app: Any, resolved: ASGIApp) -> None:
+    global _last
+    try:
+        _last = (weakref.ref(app), None if resolved is app else resolved)
+    except TypeError:
+        _last = None
 
 
 def _describe(obj: object) -> str:
@@ -144,15 +155,23 @@ def resolve_application(app: Any) -> ASGIApp:
     double callables. Raises :class:`InvalidApplication` (a ``TypeError``) with the likely fix
     for anything else. Results are cached per application object.
     """
+    last = _last
+    if last is not None and last[0]() is app:
+        # The same app as last time (the common case in a test module).
+        return cast(ASGIApp, app) if last[1] is None else last[1]
     try:
-        return _cache[app]
+        resolved = _cache[app]
     except (KeyError, TypeError):
-        pass
+        resolved = None
+    if resolved is not None:
+        _remember_last(app, resolved)
+        return resolved
     resolved = _check(app)
     try:
         _cache[app] = resolved
     except TypeError:
-        pass  # not weak-referenceable or not hashable: check again next time
+        return resolved  # not weak-referenceable or not hashable: check again next time
+    _remember_last(app, resolved)
     return resolved
 
 

@@ -160,7 +160,11 @@ class ApplicationCommunicator(ExpectMixin):
         engine = self._engine
         if engine.outbox and engine.exception is None and engine.violation is None:
             return engine.outbox.popleft()  # fast path: a message is already waiting
-        return await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+        if timeout is DEFAULT:
+            timeout = self.timeout
+        if timeout is not None:
+            timeout = scale_timeout(timeout)  # type: ignore[arg-type]
+        return await engine.get(timeout, engine.awaiting or "a message")
 
     async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
         """``True`` if the app sends nothing within ``timeout`` seconds.

@@ -23,7 +23,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
-from types import TracebackType
+from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _django
@@ -49,6 +49,7 @@ RUNNING: Final = "running"
 FINISHED: Final = "finished"
 CRASHED: Final = "crashed"
 CANCELLED: Final = "cancelled"
+_ENDED: Final = frozenset((FINISHED, CRASHED, CANCELLED))
 
 # Strong references to running app tasks: asyncio keeps only weak ones, and a pending task that
 # is garbage collected prints "Task was destroyed but it is pending!".
@@ -220,6 +221,7 @@ class Engine:
     __slots__ = (
         "_app_signal",
         "_close_requested",
+        "_http",
         "_nursery",
         "_result_tb",
         "_task",
@@ -283,6 +285,7 @@ class Engine:
         self._app_signal: Any = None
         self._test_signal: Any = None
         self._close_requested = False
+        self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
         version = asgi.get("spec_version") if isinstance(asgi, dict) else None
         self.spec_version = _version_tuple(version or scope.get("spec_version") or "2.0")
@@ -295,7 +298,7 @@ class Engine:
 
     @property
     def done(self) -> bool:
-        return self.state in (FINISHED, CRASHED, CANCELLED)
+        return self.state in _ENDED
 
     @property
     def task(self) -> asyncio.Task[Any] | None:
@@ -309,7 +312,11 @@ class Engine:
         """Start the application in the running event loop (idempotent)."""
         if self.state != NOT_STARTED:
             return
-        backend = current_backend()
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        backend = "asyncio" if loop is not None else current_backend()
         self.backend = backend
         if start_hook is not None:
             start_hook(self)
@@ -321,9 +328,8 @@ class Engine:
             self._set_started()
             self._finish(exc)
             return
-        coro = _as_coroutine(awaitable, self.app)
-        if backend == "asyncio":
-            loop = asyncio.get_running_loop()
+        coro = awaitable if type(awaitable) is CoroutineType else _as_coroutine(awaitable, self.app)
+        if loop is not None:
             self._app_signal = _AsyncioSignal(loop)
             self._test_signal = _AsyncioSignal(loop)
             self._set_started()
@@ -501,8 +507,9 @@ class Engine:
                     self.violation = error
                     self._test_signal.wake()
                 raise
-        if self.scope["type"] == "http" and not self.response_complete:
-            self._track_http(message)
+        if self._http:
+            if not self.response_complete:
+                self._track_http(message)
         elif self.input_closed is None and message.get("type") == "websocket.close":
             # The app closed the socket: a server completes the closing handshake and then
             # tells the app the connection is gone.
@@ -590,15 +597,17 @@ class Engine:
             self.start()
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
+        signal = self._test_signal
         while True:
-            if self.done:
+            if self.state in _ENDED:
                 if self.violation is not None or self.exception is not None:
                     self.raise_failure()
                 if outbox:
                     return outbox.popleft()
                 raise self.timeout_error(timeout, awaited, ended=True)
-            self._claim_test_signal()
-            woke = await self._test_signal.wait(remaining)
+            if signal.waiting:
+                self._claim_test_signal()
+            woke = await signal.wait(remaining)
             if self.violation is not None or self.exception is not None:
                 self.raise_failure()
             if outbox:
@@ -754,11 +763,21 @@ def _caused_by_disconnect(exc: BaseException) -> bool:
     return False
 
 
+_VERSIONS: dict[Any, tuple[int, ...]] = {}
+
+
 def _version_tuple(text: Any) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in str(text).split("."))
+        return _VERSIONS[text]
+    except (KeyError, TypeError):
+        pass
+    try:
+        version = tuple(int(part) for part in str(text).split("."))
     except ValueError:
-        return (2, 0)
+        version = (2, 0)
+    if type(text) is str and len(_VERSIONS) < 64:
+        _VERSIONS[text] = version
+    return version
 
 
 def _as_coroutine(awaitable: Any, app: Any) -> Any:
