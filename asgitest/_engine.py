@@ -18,6 +18,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import math
 import sys
 import time
 import warnings
@@ -108,22 +109,77 @@ def describe_scope(scope: Any) -> str:
         return repr(scope)[:60]
 
 
-class _AsyncioSignal:
-    """A one-waiter wake-up on asyncio: a future made only when someone waits.
+class _LoopClock:
+    """One lazy timer per event loop, shared by every waiting signal of that loop.
 
-    The timer is lazy: a wait that ends early leaves it armed instead of cancelling it, and the
-    next wait reuses it if it fires no later than that wait's deadline (on firing, it re-arms
-    itself for the rest of the current deadline). A conversation of quick waits thus arms about
-    one timer per ``timeout`` seconds instead of one per message.
+    A wait registers its signal and its deadline; a timer is armed only when that deadline is
+    nearer than the one already armed. When the timer fires it ends the waits that are due and
+    re-arms itself for the nearest remaining deadline. A suite of quick waits thus arms about
+    one timer per ``timeout`` seconds for the whole loop, instead of one per wait or per
+    communicator (a timer costs more than the rest of a short request).
     """
 
-    __slots__ = ("_deadline", "_future", "_loop", "_timer")
+    __slots__ = ("loop", "timer", "waiting", "when")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.timer: asyncio.TimerHandle | None = None
+        self.when = math.inf
+        self.waiting: set[_AsyncioSignal] = set()
+
+    def watch(self, signal: _AsyncioSignal, deadline: float) -> None:
+        self.waiting.add(signal)
+        if deadline < self.when:
+            timer = self.timer
+            if timer is not None:
+                timer.cancel()
+            self.when = deadline
+            self.timer = self.loop.call_at(deadline, self._fire)
+
+    def _fire(self) -> None:
+        self.timer = None
+        self.when = math.inf
+        now = self.loop.time() + _CLOCK_RESOLUTION
+        nearest = math.inf
+        waiting = self.waiting
+        for signal in list(waiting):
+            future = signal._future
+            deadline = signal._deadline
+            if future is None or future.done() or deadline is None:
+                waiting.discard(signal)
+            elif deadline <= now:
+                waiting.discard(signal)
+                future.set_result(False)
+            elif deadline < nearest:
+                nearest = deadline
+        if nearest < math.inf:
+            self.when = nearest
+            self.timer = self.loop.call_at(nearest, self._fire)
+
+
+_clock: _LoopClock | None = None
+
+
+def _clock_for(loop: asyncio.AbstractEventLoop) -> _LoopClock:
+    """The clock of ``loop`` (one slot: a test suite runs one loop at a time)."""
+    global _clock
+    clock = _clock
+    if clock is None or clock.loop is not loop:
+        clock = _clock = _LoopClock(loop)
+    return clock
+
+
+class _AsyncioSignal:
+    """A one-waiter wake-up on asyncio: a future made only when someone waits, and a deadline
+    watched by the loop's shared :class:`_LoopClock` (no timer of its own)."""
+
+    __slots__ = ("_clock", "_deadline", "_future", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, clock: _LoopClock) -> None:
         self._loop = loop
+        self._clock = clock
         self._future: asyncio.Future[bool] | None = None
         self._deadline: float | None = None
-        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def waiting(self) -> bool:
@@ -141,37 +197,22 @@ class _AsyncioSignal:
         self._future = future
         if timeout is None:
             self._deadline = None
-        else:
-            deadline = loop.time() + timeout
-            self._deadline = deadline
-            timer = self._timer
-            if timer is None or timer.when() > deadline:
-                if timer is not None:
-                    timer.cancel()
-                self._timer = loop.call_at(deadline, self._on_timer)
+            try:
+                return await future
+            finally:
+                self._future = None
+        self._deadline = deadline = loop.time() + timeout
+        clock = self._clock
+        clock.watch(self, deadline)
         try:
             return await future
         finally:
             self._future = None
+            clock.waiting.discard(self)
 
     def close(self) -> None:
-        """Disarm the lazy timer (the conversation is over), so it leaves the loop's heap."""
-        timer = self._timer
-        if timer is not None:
-            self._timer = None
-            timer.cancel()
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        future = self._future
-        deadline = self._deadline
-        if future is None or future.done() or deadline is None:
-            return
-        if deadline > self._loop.time() + _CLOCK_RESOLUTION:
-            # Armed by an earlier wait with a nearer deadline: carry on to this one's.
-            self._timer = self._loop.call_at(deadline, self._on_timer)
-        else:
-            future.set_result(False)
+        """The conversation is over: nothing waits here any more."""
+        self._clock.waiting.discard(self)
 
 
 # asyncio runs a timer when it is due within the clock's resolution (see BaseEventLoop).
@@ -330,8 +371,9 @@ class Engine:
             return
         coro = awaitable if type(awaitable) is CoroutineType else _as_coroutine(awaitable, self.app)
         if loop is not None:
-            self._app_signal = _AsyncioSignal(loop)
-            self._test_signal = _AsyncioSignal(loop)
+            clock = _clock_for(loop)
+            self._app_signal = _AsyncioSignal(loop, clock)
+            self._test_signal = _AsyncioSignal(loop, clock)
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
