@@ -158,7 +158,10 @@ def resolve_application(app: Any) -> ASGIApp:
     last = _last
     if last is not None and last[0]() is app:
         # The same app as last time (the common case in a test module).
-        return cast(ASGIApp, app) if last[1] is None else last[1]
+        adapter = last[1]
+        if adapter is None:
+            return app  # type: ignore[return-value]
+        return adapter
     try:
         resolved = _cache[app]
     except (KeyError, TypeError):

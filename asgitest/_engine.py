@@ -692,9 +692,10 @@ class Engine:
         """Wait until the app has finished; raises its failure, or Timeout (no cancel)."""
         if self.state == NOT_STARTED:
             self.start()
-        if not await self._wait_done(timeout):
+        if self.state == RUNNING and not await self._wait_done(timeout):
             raise self.timeout_error(timeout, awaited)
-        self.raise_failure()
+        if self.violation is not None or self.exception is not None:
+            self.raise_failure()
 
     async def _wait_done(self, timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout

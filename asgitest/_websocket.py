@@ -13,6 +13,7 @@ from ._config import DEFAULT_TIMEOUT, StrictArg
 from ._errors import (
     ProtocolError,
     ProtocolWarning,
+    Timeout,
     UnexpectedMessage,
     WebsocketClosed,
     WebsocketRejected,
@@ -208,8 +209,10 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     def _check_subprotocol(self, message: Any) -> None:
         __tracebackhide__ = True
         chosen = self.subprotocol
+        if chosen is None:
+            return
         offered = list(self.scope.get("subprotocols") or [])
-        if chosen is None or chosen in offered or self.strict == "off":
+        if chosen in offered or self.strict == "off":
             return
         text = (
             f"The app accepted the WebSocket with subprotocol {chosen!r}, which the client did "
@@ -426,8 +429,6 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             message["reason"] = reason
         await self.send_input(message)
         engine.mark_disconnected(message)
-        from ._errors import Timeout
-
         try:
             await self.wait(timeout)
         except Timeout:

@@ -81,9 +81,19 @@ def spec_version_of(scope: Scope) -> tuple[int, ...]:
     version = asgi.get("spec_version") if isinstance(asgi, dict) else None
     version = version or scope.get("spec_version") or "2.0"
     try:
-        return tuple(int(part) for part in str(version).split("."))
+        return _SPEC_VERSIONS[version]
+    except (KeyError, TypeError):
+        pass
+    try:
+        parsed = tuple(int(part) for part in str(version).split("."))
     except ValueError:
-        return (2, 0)
+        parsed = (2, 0)
+    if type(version) is str and len(_SPEC_VERSIONS) < 64:
+        _SPEC_VERSIONS[version] = parsed
+    return parsed
+
+
+_SPEC_VERSIONS: dict[Any, tuple[int, ...]] = {}
 
 
 def _bytes_fix(value: Any) -> str:
