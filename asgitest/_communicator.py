@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
-from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
+from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend, describe_scope
 from ._errors import UsageError
 from ._spec import make_checker
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript
@@ -203,8 +203,6 @@ class ApplicationCommunicator(ExpectMixin):
             raise UsageError(
                 f"{self!r} was already started; enter `async with` before the first call."
             )
-        from ._engine import current_backend
-
         if current_backend() == "trio":
             import trio
 

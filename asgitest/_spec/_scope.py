@@ -207,17 +207,20 @@ _MAX_CLEAN: Final = 512
 def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
     """:func:`validate_scope` for a scope made by asgitest's builders from the inputs ``key``.
 
-    The verdict on everything but the user's headers (and subprotocols) is cached per key; those
-    are checked every time, with the same rules and messages as in :func:`validate_scope`.
+    The verdict on everything but the user's headers, subprotocols and lifespan state is cached
+    per key; those are checked every time, with the same rules and messages as in
+    :func:`validate_scope`.
     """
     __tracebackhide__ = True
     if key not in _CLEAN:
         findings: list[Any] = []
         probe = Reporter(scope, "pedantic", None, findings.append)
         base = dict(scope)
-        base["headers"] = []
-        if "subprotocols" in base:
-            base["subprotocols"] = []
+        for name in ("headers", "subprotocols"):
+            if name in base:
+                base[name] = []
+        if "state" in base:
+            base["state"] = {}
         validate_scope(base, probe)
         if findings:
             validate_scope(scope, report)  # reported as usual, every time
@@ -225,7 +228,11 @@ def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
         if len(_CLEAN) >= _MAX_CLEAN:
             _CLEAN.clear()
         _CLEAN.add(key)
-    http = scope["type"] == "http"
+    kind = scope["type"]
+    if kind == "lifespan":
+        _check_state(scope, "R93", report)
+        return
+    http = kind == "http"
     if scope["headers"]:
         _check_request_headers(scope, "R30" if http else "R69", report)
     if not http and scope["subprotocols"]:
