@@ -80,10 +80,10 @@ def make_checker(
     if strict == "off":
         return None
     report = Reporter(scope, strict, transcript, on_finding)
-    if scope_key is None:
-        validate_scope(scope, report)
-    else:
+    if scope_key is not None:
         validate_built_scope(scope, report, scope_key)
+        return _CHECKERS[scope["type"]](scope, report)
+    validate_scope(scope, report)
     kind = scope.get("type") if isinstance(scope, dict) else None
     factory = _CHECKERS.get(kind) if isinstance(kind, str) else None
     if factory is None:

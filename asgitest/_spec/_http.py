@@ -259,6 +259,7 @@ class HttpChecker:
         "head",
         "no_body_status",
         "pathsend_seen",
+        "quiet",
         "report",
         "request_done",
         "sent",
@@ -269,6 +270,7 @@ class HttpChecker:
 
     def __init__(self, scope: Scope, report: Reporter) -> None:
         self.report = report
+        self.quiet = report.strict == "error"  # pedantic findings are ignored
         extensions = scope.get("extensions")
         self.exts: dict[str, Any] = extensions if isinstance(extensions, dict) else {}
         self.head = scope.get("method") == "HEAD"
@@ -361,6 +363,37 @@ class HttpChecker:
                 return
             self._body(message)
             return
+        if kind == "http.response.start" and self.state == START and self.quiet:
+            # Hot path (strict="error"): a final status, no trailers, well-formed lowercase
+            # headers without content-length or transfer-encoding. Anything else is checked
+            # by _start, which reports it.
+            status = message.get("status")
+            headers = message.get("headers", [])
+            if (
+                type(status) is int
+                and 200 <= status <= 599
+                and message.get("trailers", False) is False
+                and (type(headers) is list or type(headers) is tuple)
+                and not self.disconnected
+            ):
+                try:
+                    for name, value in headers:
+                        if (
+                            type(name) is not bytes
+                            or type(value) is not bytes
+                            or not _LOWER_TOKEN(name)
+                            or _BAD_VALUE(value)
+                            or name == b"content-length"
+                            or name == b"transfer-encoding"
+                        ):
+                            break
+                    else:
+                        self.state = BODY
+                        self.no_body_status = status == 204 or status == 304
+                        self.watch = self.head or self.no_body_status
+                        return
+                except (TypeError, ValueError):
+                    pass
         if self.disconnected:
             return
         handler = _HTTP_DISPATCH.get(kind)
