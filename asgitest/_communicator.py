@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 from ._app import resolve_application
 from ._assertions import ExpectMixin
@@ -71,6 +71,18 @@ class ApplicationCommunicator(ExpectMixin):
             start = await communicator.receive_output()
         ```
     """
+
+    _plain_io: ClassVar[bool] = True
+    """Whether ``send_input``/``receive_output`` are asgitest's own: the helpers may then skip
+    them on their hot paths. A subclass that overrides either (as channels' tests do, to watch
+    the calls) gets every call through them, as channels' helpers make them."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_io = (
+            cls.send_input is ApplicationCommunicator.send_input
+            and cls.receive_output is ApplicationCommunicator.receive_output
+        )
 
     def __init__(
         self,

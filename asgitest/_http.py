@@ -191,15 +191,20 @@ class HttpCommunicator(ApplicationCommunicator):
             return
         self.sent_request = True
         request_body = self.request_body
-        if request_body is not None and request_body.streaming:
-            engine = self._engine
-            if engine.state == NOT_STARTED:
-                engine.start()
-            elif engine.exception is not None or engine.violation is not None:
-                engine.raise_failure()
-            engine.feeder = request_body.next_message
+        streaming = request_body is not None and request_body.streaming
+        if not streaming and not self._plain_io:
+            # A subclass watches the asgiref methods: go through them, as channels does.
+            await self.send_input({"type": "http.request", "body": self.body})
             return
-        await self.send_input({"type": "http.request", "body": self.body})
+        engine = self._engine
+        if engine.state == NOT_STARTED:
+            engine.start()
+        elif engine.exception is not None or engine.violation is not None:
+            engine.raise_failure()
+        if streaming:
+            engine.feeder = request_body.next_message  # type: ignore[union-attr]
+            return
+        engine.put({"type": "http.request", "body": self.body})  # what send_input() does
 
     async def send_body(self, chunk: bytes = b"", *, more_body: bool = False) -> None:
         """Send one ``http.request`` message yourself (for a body the test paces by hand).
@@ -269,7 +274,8 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         if self._response is not None:
             return self._response
-        await self.send_request()
+        if not self.sent_request:
+            await self.send_request()
         engine = self._engine
         informational: list[Informational] = []
         debug: dict[str, Any] | None = None
@@ -313,15 +319,19 @@ class HttpCommunicator(ApplicationCommunicator):
             raise UsageError("read_chunk() needs the response start: call read_start() first.")
         engine = self._engine
         extensions = self.extensions
+        outbox = engine.outbox
         while self._read_state != _DONE:
-            if self._read_state == _TRAILERS:
-                engine.awaiting = '"http.response.trailers"'
+            if outbox and self._plain_io and engine.exception is None and engine.violation is None:
+                message = outbox.popleft()  # already there: no wait
             else:
-                engine.awaiting = '"http.response.body"'
-            try:
-                message = await self.receive_output(timeout)
-            finally:
-                engine.awaiting = None
+                if self._read_state == _TRAILERS:
+                    engine.awaiting = '"http.response.trailers"'
+                else:
+                    engine.awaiting = '"http.response.body"'
+                try:
+                    message = await self.receive_output(timeout)
+                finally:
+                    engine.awaiting = None
             kind = message.get("type")
             if self._read_state == _TRAILERS:
                 if kind != TRAILERS:

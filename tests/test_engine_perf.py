@@ -144,3 +144,27 @@ async def test_a_crash_traceback_starts_in_the_app_not_in_asgitest():
     names = [entry.name for entry in info.traceback]
     assert "crash" in names
     assert "_run_asyncio" not in names
+
+
+async def test_get_response_goes_through_overridden_asgiref_methods():
+    # The hot path skips send_input/receive_output only when a subclass does not override them.
+    calls = []
+
+    class Watched(HttpCommunicator):
+        async def send_input(self, message):
+            calls.append(("send_input", message["type"]))
+            await super().send_input(message)
+
+        async def receive_output(self, timeout=1):
+            message = await super().receive_output(timeout)
+            calls.append(("receive_output", message["type"]))
+            return message
+
+    async with Watched(ok_app, "GET", "/") as communicator:
+        response = await communicator.get_response()
+    assert response.body == b"ok"
+    assert calls == [
+        ("send_input", "http.request"),
+        ("receive_output", "http.response.start"),
+        ("receive_output", "http.response.body"),
+    ]
