@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import inspect
 import math
 import sys
@@ -262,6 +261,7 @@ class Engine:
     __slots__ = (
         "_app_signal",
         "_close_requested",
+        "_coro",
         "_http",
         "_nursery",
         "_result_tb",
@@ -326,6 +326,7 @@ class Engine:
         self._app_signal: Any = None
         self._test_signal: Any = None
         self._close_requested = False
+        self._coro: Any = None
         self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
         version = asgi.get("spec_version") if isinstance(asgi, dict) else None
@@ -382,7 +383,8 @@ class Engine:
             _running_tasks.add(task)
             # A safety net: the outcome is recorded by _run_asyncio itself, in the app's task,
             # which wakes the test one loop iteration earlier than a done callback can.
-            task.add_done_callback(functools.partial(self._on_task_done, coro))
+            self._coro = coro
+            task.add_done_callback(self._on_task_done)
         else:
             if self._nursery is None:
                 coro.close()
@@ -435,10 +437,11 @@ class Engine:
         self._finish(None)
         return result
 
-    def _on_task_done(self, coro: Any, task: asyncio.Task[Any]) -> None:
+    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
         _running_tasks.discard(task)
+        coro, self._coro = self._coro, None
         if task.cancelled():
-            if self.state == RUNNING:
+            if self.state == RUNNING and coro is not None:
                 # Cancelled before its first step: the app's coroutine never ran.
                 coro.close()
                 self._finish(_CANCELLED)
@@ -447,10 +450,13 @@ class Engine:
         self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
-        if self.done:
+        if self.state in _ENDED:
             return
         _django.release()
-        if exc is _CANCELLED or isinstance(exc, asyncio.CancelledError):
+        if exc is None:
+            self.state = FINISHED
+            self.transcript.outcome = "the app returned"
+        elif exc is _CANCELLED or isinstance(exc, asyncio.CancelledError):
             self.state = CANCELLED
             who = "asgitest" if self.cancelled_by_us else "the event loop or the test"
             self.transcript.outcome = f"the app was cancelled (by {who})"
@@ -698,14 +704,21 @@ class Engine:
             self.raise_failure()
 
     async def _wait_done(self, timeout: float | None) -> bool:
+        if self.state != RUNNING:
+            return True
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.state == RUNNING:
-            remaining = None if deadline is None else deadline - time.monotonic()
+        remaining = timeout
+        signal = self._test_signal
+        while True:
             if remaining is not None and remaining <= 0:
                 return False
-            self._claim_test_signal()
-            await self._test_signal.wait(remaining)
-        return True
+            if signal.waiting:
+                self._claim_test_signal()
+            await signal.wait(remaining)
+            if self.state != RUNNING:
+                return True
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
 
     def _claim_test_signal(self) -> None:
         if self._test_signal.waiting:
