@@ -318,7 +318,7 @@ class HttpCommunicator(ApplicationCommunicator):
         if response is None:
             raise UsageError("read_chunk() needs the response start: call read_start() first.")
         engine = self._engine
-        extensions = self.extensions
+        extensions = self._extensions
         outbox = engine.outbox
         while self._read_state != _DONE:
             if outbox and self._plain_io and engine.exception is None and engine.violation is None:

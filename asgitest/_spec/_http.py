@@ -290,8 +290,22 @@ class HttpChecker:
 
     def on_input(self, message: Message) -> None:
         __tracebackhide__ = True
+        kind = message.get("type") if type(message) is dict else None
+        if (
+            kind == "http.request"
+            and not self.request_done
+            and not self.disconnected
+            and type(message.get("body", b"")) is bytes
+        ):
+            more = message.get("more_body", False)
+            if more is False:
+                self.request_done = True
+                return
+            if more is True:
+                return
         report = self.report
-        kind = message.get("type") if isinstance(message, dict) else None
+        if kind is None and isinstance(message, dict):
+            kind = message.get("type")
         if kind == "http.disconnect":
             if self.state != DONE:
                 self.disconnected = True
@@ -889,6 +903,8 @@ class HttpChecker:
 
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
         __tracebackhide__ = True
+        if exc is None and (self.state == DONE or self.disconnected):
+            return None  # the common case: the response was complete
         if isinstance(exc, ProtocolErrorType):
             return None  # our own finding, raised into the app and out again
         if exc is not None:
