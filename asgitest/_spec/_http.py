@@ -379,8 +379,8 @@ class HttpChecker:
             return
         if kind == "http.response.start" and self.state == START and self.quiet:
             # Hot path (strict="error"): a final status, no trailers, well-formed lowercase
-            # headers without content-length or transfer-encoding. Anything else is checked
-            # by _start, which reports it.
+            # headers, at most one content-length and no transfer-encoding. Anything else is
+            # checked by _start, which reports it.
             status = message.get("status")
             headers = message.get("headers", [])
             if (
@@ -390,6 +390,7 @@ class HttpChecker:
                 and (type(headers) is list or type(headers) is tuple)
                 and not self.disconnected
             ):
+                length = None
                 try:
                     for name, value in headers:
                         if (
@@ -397,14 +398,20 @@ class HttpChecker:
                             or type(value) is not bytes
                             or not _LOWER_TOKEN(name)
                             or _BAD_VALUE(value)
-                            or name == b"content-length"
-                            or name == b"transfer-encoding"
                         ):
+                            break
+                        if name == b"content-length":
+                            if length is not None:
+                                break
+                            length = value
+                        elif name == b"transfer-encoding":
                             break
                     else:
                         self.state = BODY
-                        self.no_body_status = status == 204 or status == 304
-                        self.watch = self.head or self.no_body_status
+                        no_body = self.no_body_status = status == 204 or status == 304
+                        if length is not None:
+                            self._content_length(length, message)
+                        self.watch = self.head or no_body or self.content_length is not None
                         return
                 except (TypeError, ValueError):
                     pass
