@@ -142,7 +142,7 @@ class _LoopClock:
         nearest = math.inf
         waiting = self.waiting
         for signal in list(waiting):
-            future = signal._future
+            future = signal.pending
             deadline = signal._deadline
             if future is None or future.done() or deadline is None:
                 waiting.discard(signal)
@@ -170,22 +170,26 @@ def _clock_for(loop: asyncio.AbstractEventLoop) -> _LoopClock:
 
 class _AsyncioSignal:
     """A one-waiter wake-up on asyncio: a future made only when someone waits, and a deadline
-    watched by the loop's shared :class:`_LoopClock` (no timer of its own)."""
+    watched by the loop's shared :class:`_LoopClock` (no timer of its own).
 
-    __slots__ = ("_clock", "_deadline", "_future", "_loop")
+    ``pending`` is the waiter's future (``None`` when nobody waits): the engine reads it to skip
+    ``wake()`` when there is nobody to wake.
+    """
+
+    __slots__ = ("_clock", "_deadline", "_loop", "pending")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, clock: _LoopClock) -> None:
         self._loop = loop
         self._clock = clock
-        self._future: asyncio.Future[bool] | None = None
+        self.pending: asyncio.Future[bool] | None = None
         self._deadline: float | None = None
 
     @property
     def waiting(self) -> bool:
-        return self._future is not None
+        return self.pending is not None
 
     def wake(self) -> None:
-        future = self._future
+        future = self.pending
         if future is not None and not future.done():
             future.set_result(True)
 
@@ -193,25 +197,21 @@ class _AsyncioSignal:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
         loop = self._loop
         future: asyncio.Future[bool] = loop.create_future()
-        self._future = future
+        self.pending = future
         if timeout is None:
             self._deadline = None
             try:
                 return await future
             finally:
-                self._future = None
+                self.pending = None
         self._deadline = deadline = loop.time() + timeout
         clock = self._clock
         clock.watch(self, deadline)
         try:
             return await future
         finally:
-            self._future = None
+            self.pending = None
             clock.waiting.discard(self)
-
-    def close(self) -> None:
-        """The conversation is over: nothing waits here any more."""
-        self._clock.waiting.discard(self)
 
 
 # asyncio runs a timer when it is due within the clock's resolution (see BaseEventLoop).
@@ -221,24 +221,24 @@ _CLOCK_RESOLUTION: Final = time.get_clock_info("monotonic").resolution
 class _TrioSignal:
     """The same wake-up on trio: an Event made only when someone waits."""
 
-    __slots__ = ("_event",)
+    __slots__ = ("pending",)
 
     def __init__(self) -> None:
-        self._event: Any = None
+        self.pending: Any = None
 
     @property
     def waiting(self) -> bool:
-        return self._event is not None
+        return self.pending is not None
 
     def wake(self) -> None:
-        if self._event is not None:
-            self._event.set()
+        if self.pending is not None:
+            self.pending.set()
 
     async def wait(self, timeout: float | None) -> bool:
         import trio
 
         event = trio.Event()
-        self._event = event
+        self.pending = event
         try:
             if timeout is None:
                 await event.wait()
@@ -248,7 +248,7 @@ class _TrioSignal:
                 return True
             return False
         finally:
-            self._event = None
+            self.pending = None
 
 
 class Engine:
@@ -487,10 +487,8 @@ class Engine:
             if violation is not None and self.violation is None:
                 self.violation = violation
         signal = self._test_signal
-        if signal is not None:
-            signal.wake()
-            if self.backend == "asyncio":
-                signal.close()
+        if signal is not None and signal.pending is not None:
+            signal.wake()  # (a wait leaves the loop's clock by itself when it ends)
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
@@ -567,7 +565,9 @@ class Engine:
             }
             self._app_signal.wake()
         self.outbox.append(message)
-        self._test_signal.wake()
+        signal = self._test_signal
+        if signal.pending is not None:
+            signal.wake()
 
     def _track_http(self, message: Message) -> None:
         kind = message.get("type")
@@ -601,7 +601,7 @@ class Engine:
         self.transcript.record(TO_APP, message)
         self.inbox.append(message)
         signal = self._app_signal
-        if signal is not None:
+        if signal is not None and signal.pending is not None:
             signal.wake()
 
     def disconnect_client(self, message: Message) -> None:
@@ -653,7 +653,7 @@ class Engine:
                 if outbox:
                     return outbox.popleft()
                 raise self.timeout_error(timeout, awaited, ended=True)
-            if signal.waiting:
+            if signal.pending is not None:
                 self._claim_test_signal()
             woke = await signal.wait(remaining)
             if self.violation is not None or self.exception is not None:
@@ -712,7 +712,7 @@ class Engine:
         while True:
             if remaining is not None and remaining <= 0:
                 return False
-            if signal.waiting:
+            if signal.pending is not None:
                 self._claim_test_signal()
             await signal.wait(remaining)
             if self.state != RUNNING:
