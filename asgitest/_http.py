@@ -274,15 +274,31 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         if self._response is not None:
             return self._response
-        if not self.sent_request:
-            await self.send_request()
         engine = self._engine
+        plain = self._plain_io
+        if not self.sent_request:
+            if plain and self.request_body is None:
+                # What send_request() does for a plain body, without the extra coroutine.
+                self.sent_request = True
+                if engine.state == NOT_STARTED:
+                    engine.start()
+                elif engine.exception is not None or engine.violation is not None:
+                    engine.raise_failure()
+                engine.put({"type": "http.request", "body": self.body})
+            else:
+                await self.send_request()
         informational: list[Informational] = []
         debug: dict[str, Any] | None = None
         engine.awaiting = '"http.response.start"'
+        outbox = engine.outbox
         try:
             while True:
-                message = await self.receive_output(timeout)
+                if not plain:
+                    message = await self.receive_output(timeout)
+                elif outbox and engine.exception is None and engine.violation is None:
+                    message = outbox.popleft()
+                else:  # what receive_output() does, without the extra coroutine
+                    message = await engine.get(self._timeout(timeout), '"http.response.start"')
                 kind = message.get("type")
                 if kind == "http.response.start":
                     break
