@@ -372,9 +372,9 @@ class Engine:
             return
         coro = awaitable if type(awaitable) is CoroutineType else _as_coroutine(awaitable, self.app)
         if loop is not None:
-            clock = _clock_for(loop)
-            self._app_signal = _AsyncioSignal(loop, clock)
-            self._test_signal = _AsyncioSignal(loop, clock)
+            # The app's signal is made when the app first blocks in receive() (an HTTP app
+            # that finds its request queued never does).
+            self._test_signal = _AsyncioSignal(loop, _clock_for(loop))
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
@@ -531,7 +531,15 @@ class Engine:
                 elif self.input_closed is None:
                     self.put(fed)
                 continue
-            await self._app_signal.wait(None)
+            signal = self._app_signal
+            if signal is None:
+                test_signal = self._test_signal
+                if isinstance(test_signal, _AsyncioSignal):
+                    signal = _AsyncioSignal(test_signal._loop, test_signal._clock)
+                else:
+                    signal = _TrioSignal()
+                self._app_signal = signal
+            await signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
@@ -563,7 +571,7 @@ class Engine:
                 "type": "websocket.disconnect",
                 "code": message.get("code", 1000),
             }
-            self._app_signal.wake()
+            self._wake_app()
         self.outbox.append(message)
         signal = self._test_signal
         if signal.pending is not None:
@@ -589,7 +597,12 @@ class Engine:
         self.response_complete = True
         if self.input_closed is None:
             self.input_closed = {"type": "http.disconnect"}
-            self._app_signal.wake()
+            self._wake_app()
+
+    def _wake_app(self) -> None:
+        signal = self._app_signal
+        if signal is not None and signal.pending is not None:
+            signal.wake()
 
     # ------------------------------------------------------------------ test side
 
