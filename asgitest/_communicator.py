@@ -97,7 +97,7 @@ class ApplicationCommunicator(ExpectMixin):
         self.application = resolve_application(application)
         self.scope = scope
         self.timeout = timeout
-        self.strict = normalize_strict(strict)
+        self.strict = "error" if strict == "error" else normalize_strict(strict)
         self.transcript = Transcript(transcript_size)
         """Every message exchanged with the app, in order (see :class:`~asgitest.Transcript`)."""
         # _scope_key: the subclass built the scope with asgitest's builders from these inputs,

@@ -243,7 +243,7 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         response = await self.read_start(timeout)
         chunks: list[bytes] = []
-        while True:
+        while self._read_state != _DONE:  # (read_chunk() would return None at once)
             chunk = await self.read_chunk(timeout)
             if chunk is None:
                 break

@@ -126,7 +126,7 @@ class Transcript:
             payload = get("body") or get("bytes") or get("text")
             if (
                 payload
-                and isinstance(payload, bytes | str | bytearray)
+                and (type(payload) is bytes or isinstance(payload, bytes | str | bytearray))
                 and len(payload) > self.max_payload
             ):
                 message = self._summarize(message)
