@@ -73,15 +73,16 @@ class ApplicationCommunicator(ExpectMixin):
     """
 
     _plain_io: ClassVar[bool] = True
-    """Whether ``send_input``/``receive_output`` are asgitest's own: the helpers may then skip
-    them on their hot paths. A subclass that overrides either (as channels' tests do, to watch
-    the calls) gets every call through them, as channels' helpers make them."""
+    """Whether ``send_input``/``receive_output``/``wait`` are asgitest's own: the helpers may
+    then skip them on their hot paths. A subclass that overrides one (as channels' tests do, to
+    watch the calls) gets every call through them, as channels' helpers make them."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_io = (
             cls.send_input is ApplicationCommunicator.send_input
             and cls.receive_output is ApplicationCommunicator.receive_output
+            and cls.wait is ApplicationCommunicator.wait
         )
 
     def __init__(
@@ -150,6 +151,10 @@ class ApplicationCommunicator(ExpectMixin):
 
         Raises the app's exception if it already crashed.
         """
+        self._put(message)
+
+    def _put(self, message: Message) -> None:
+        """What :meth:`send_input` does (synchronous, for the helpers' hot paths)."""
         engine = self._engine
         if engine.state == NOT_STARTED:
             engine.start()

@@ -143,7 +143,11 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             ProtocolError: the app accepted a subprotocol the client did not offer (R77).
         """
         __tracebackhide__ = True
-        await self.send_input({"type": "websocket.connect"})
+        plain = self._plain_io
+        if plain:
+            self._put({"type": "websocket.connect"})
+        else:
+            await self.send_input({"type": "websocket.connect"})
         engine = self._engine
         denial = DENIAL in (self.scope.get("extensions") or {})
         engine.awaiting = (
@@ -152,7 +156,12 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             else '"websocket.accept" or "websocket.close"'
         )
         try:
-            response = await self.receive_output(timeout)
+            if not plain:
+                response = await self.receive_output(timeout)
+            elif engine.outbox and engine.exception is None and engine.violation is None:
+                response = engine.outbox.popleft()
+            else:  # what receive_output() does, without the extra coroutine
+                response = await engine.get(self._timeout(timeout), engine.awaiting)
         finally:
             engine.awaiting = None
         kind = response.get("type")
@@ -427,10 +436,16 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         engine = self._engine
         if reason is not None and engine.spec_version >= (2, 5):
             message["reason"] = reason
-        await self.send_input(message)
+        if self._plain_io:
+            self._put(message)
+        else:
+            await self.send_input(message)
         engine.mark_disconnected(message)
         try:
-            await self.wait(timeout)
+            if self._plain_io:
+                await engine.join(self._timeout(timeout), "the app to return")  # as wait()
+            else:
+                await self.wait(timeout)
         except Timeout:
             await engine.cancel_and_wait()
             engine.leak_warning(
