@@ -7,13 +7,9 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
-import typing as _typing
+from typing import TYPE_CHECKING, Any
 
-from ._assertions import assert_messages
-from ._client import Client
-from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
-from ._cookies import Cookie, CookieJar
 from ._errors import (
     AsgitestError,
     AsgitestWarning,
@@ -33,20 +29,54 @@ from ._errors import (
     WebsocketClosed,
     WebsocketRejected,
 )
-from ._headers import Headers
-from ._http import HttpCommunicator
-from ._lifespan import LifespanCommunicator
-from ._live import LiveServer
-from ._patterns import ANY, Pattern
-from ._response import Informational, Push, Response
-from ._spec import RULES, Rule, SpecCheck
-from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
-from ._testapp import TestApp
-from ._transcript import Summarized, Transcript, TranscriptEntry
-from ._websocket import WebsocketCommunicator
 
-if _typing.TYPE_CHECKING:
+if TYPE_CHECKING:
+    from ._assertions import assert_messages
+    from ._client import Client
+    from ._communicator import ApplicationCommunicator
+    from ._cookies import Cookie, CookieJar
+    from ._headers import Headers
+    from ._http import HttpCommunicator
+    from ._lifespan import LifespanCommunicator
+    from ._live import LiveServer
     from ._live_channels import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase
+    from ._patterns import ANY, Pattern
+    from ._response import Informational, Push, Response
+    from ._spec import RULES, Rule, SpecCheck
+    from ._streaming import ServerSentEvent, StreamingResponse, parse_sse
+    from ._testapp import TestApp
+    from ._transcript import Summarized, Transcript, TranscriptEntry
+    from ._websocket import WebsocketCommunicator
+
+# Everything else is imported on first use (PEP 562), so that `import asgitest` (and the pytest
+# plugin, loaded in every pytest run) stays light: no asyncio, urllib or email until needed.
+_LAZY: dict[str, str] = {
+    "assert_messages": "_assertions",
+    "Client": "_client",
+    "ApplicationCommunicator": "_communicator",
+    "Cookie": "_cookies",
+    "CookieJar": "_cookies",
+    "Headers": "_headers",
+    "HttpCommunicator": "_http",
+    "LifespanCommunicator": "_lifespan",
+    "LiveServer": "_live",
+    "ANY": "_patterns",
+    "Pattern": "_patterns",
+    "Informational": "_response",
+    "Push": "_response",
+    "Response": "_response",
+    "Rule": "_spec",
+    "RULES": "_spec",
+    "SpecCheck": "_spec",
+    "parse_sse": "_streaming",
+    "ServerSentEvent": "_streaming",
+    "StreamingResponse": "_streaming",
+    "TestApp": "_testapp",
+    "Summarized": "_transcript",
+    "Transcript": "_transcript",
+    "TranscriptEntry": "_transcript",
+    "WebsocketCommunicator": "_websocket",
+}
 
 __version__ = "0.1.0"
 
@@ -98,23 +128,43 @@ __all__ = [
 ]
 
 # Public objects say `asgitest.X` in tracebacks and reprs, not `asgitest._errors.X`.
-for _name in __all__:
-    _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and not isinstance(_obj, float):
+def _rename(obj: Any) -> None:
+    if hasattr(obj, "__module__") and not isinstance(obj, float):
         try:
-            _obj.__module__ = "asgitest"
+            obj.__module__ = "asgitest"
         except (AttributeError, TypeError):
             pass
-del _name, _obj
 
 
-def __getattr__(name: str) -> _typing.Any:
-    # ChannelsLiveServerTestCase subclasses Django's TransactionTestCase: import Django only
-    # when it is asked for, so `import asgitest` works without Django (and never needs
-    # daphne, unlike channels.testing: channels #1942). Not in __all__, for the same reason.
+for _name in __all__:
+    if _name in globals():
+        _rename(globals()[_name])
+del _name
+
+
+def __getattr__(name: str) -> Any:
     if name == "ChannelsLiveServerTestCase":
-        from ._live import ChannelsLiveServerTestCase
+        # It subclasses Django's TransactionTestCase: Django is imported only when it is asked
+        # for, so `import asgitest` works without Django (and never needs daphne, unlike
+        # channels.testing: channels #1942). Not in __all__, for the same reason.
+        from ._live_channels import ChannelsLiveServerTestCase
 
         ChannelsLiveServerTestCase.__module__ = "asgitest"
         return ChannelsLiveServerTestCase
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'asgitest' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f".{module_name}", __name__)
+    # Load every public name of that module at once, renamed like the eager ones.
+    for public, where in _LAZY.items():
+        if where == module_name:
+            value = getattr(module, public)
+            _rename(value)
+            globals()[public] = value
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

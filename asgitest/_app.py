@@ -12,6 +12,20 @@ from ._types import ASGIApp, Receive, Scope, Send
 __all__ = ["resolve_application"]
 
 _cache: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+# The last application resolved, by weak reference, and what it resolved to when that is not
+# the app itself (an ASGI 2 adapter): no strong reference is kept to an ASGI 3 app.
+_last: tuple[weakref.ref[Any], ASGIApp | None] | None = None
+
+
+def _remember_last(app: Any, resolved: ASGIApp) -> None:
+    global _last
+    if resolved is not app:
+        _last = None  # an ASGI 2 adapter refers to the app: holding it would keep the app alive
+        return
+    try:
+        _last = (weakref.ref(app), None if resolved is app else resolved)
+    except TypeError:
+        _last = None
 
 
 def _describe(obj: object) -> str:
@@ -144,19 +158,29 @@ def resolve_application(app: Any) -> ASGIApp:
     double callables. Raises :class:`InvalidApplication` (a ``TypeError``) with the likely fix
     for anything else. Results are cached per application object.
     """
+    last = _last
+    if last is not None and last[0]() is app:
+        # The same app as last time (the common case in a test module).
+        adapter = last[1]
+        if adapter is None:
+            return app  # type: ignore[return-value]
+        return adapter
     try:
         as_is = _cache[app]
     except (KeyError, TypeError):
         pass
     else:
-        return cast(ASGIApp, app) if as_is else _asgi2(app)
+        resolved = cast(ASGIApp, app) if as_is else _asgi2(app)
+        _remember_last(app, resolved)
+        return resolved
     resolved = _check(app)
     try:
         # Only a flag: a value referring to the app (the app itself, or an ASGI 2 adapter
         # around it) would keep the weak key, and all the app refers to, alive forever.
         _cache[app] = resolved is app
     except TypeError:
-        pass  # not weak-referenceable or not hashable: check again next time
+        return resolved  # not weak-referenceable or not hashable: check again next time
+    _remember_last(app, resolved)
     return resolved
 
 

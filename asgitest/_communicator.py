@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
-from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, describe_scope
+from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend, describe_scope
 from ._errors import AsgitestError, UnexpectedMessage, UsageError
 from ._spec import make_checker
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
@@ -72,6 +72,19 @@ class ApplicationCommunicator(ExpectMixin):
         ```
     """
 
+    _plain_io: ClassVar[bool] = True
+    """Whether ``send_input``/``receive_output``/``wait`` are asgitest's own: the helpers may
+    then skip them on their hot paths. A subclass that overrides one (as channels' tests do, to
+    watch the calls) gets every call through them, as channels' helpers make them."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_io = (
+            cls.send_input is ApplicationCommunicator.send_input
+            and cls.receive_output is ApplicationCommunicator.receive_output
+            and cls.wait is ApplicationCommunicator.wait
+        )
+
     def __init__(
         self,
         application: Any,
@@ -80,14 +93,17 @@ class ApplicationCommunicator(ExpectMixin):
         timeout: float | None = DEFAULT_TIMEOUT,
         strict: StrictArg = "error",
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
+        _scope_key: tuple[Any, ...] | None = None,
     ) -> None:
         self.application = resolve_application(application)
         self.scope = scope
         self.timeout = timeout
-        self.strict = normalize_strict(strict)
+        self.strict = "error" if strict == "error" else normalize_strict(strict)
         self.transcript = Transcript(transcript_size)
         """Every message exchanged with the app, in order (see :class:`~asgitest.Transcript`)."""
-        checker = make_checker(scope, self.strict, self.transcript)
+        # _scope_key: the subclass built the scope with asgitest's builders from these inputs,
+        # so its verdict can be cached (the user's headers are still checked every time).
+        checker = make_checker(scope, self.strict, self.transcript, scope_key=_scope_key)
         self._engine = Engine(self.application, scope, self.transcript, checker)
         self._nursery_cm: Any = None
         self._closed = False
@@ -135,6 +151,10 @@ class ApplicationCommunicator(ExpectMixin):
 
         Raises the app's exception if it already crashed.
         """
+        self._put(message)
+
+    def _put(self, message: Message) -> None:
+        """What :meth:`send_input` does (synchronous, for the helpers' hot paths)."""
         engine = self._engine
         if engine.state == NOT_STARTED:
             engine.start()
@@ -158,7 +178,11 @@ class ApplicationCommunicator(ExpectMixin):
         if engine.outbox and engine.exception is None and engine.violation is None:
             message = engine.outbox.popleft()  # fast path: a message is already waiting
         else:
-            message = await engine.get(self._timeout(timeout), engine.awaiting or "a message")
+            if timeout is DEFAULT:
+                timeout = self.timeout
+            if timeout is not None:
+                timeout = scale_timeout(timeout)  # type: ignore[arg-type]
+            message = await engine.get(timeout, engine.awaiting or "a message")
         if engine.awaiting is not None and not isinstance(message, dict):
             # A helper (connect, get_response, startup...) is reading: it needs a dict.
             raise UnexpectedMessage(
@@ -199,6 +223,14 @@ class ApplicationCommunicator(ExpectMixin):
             raise error
         sent = self.transcript.sent_by_app()
         last = format_message(sent[-1]) if sent else "its message"
+        if sent and not isinstance(sent[-1], dict):
+            raise UnexpectedMessage(
+                f"Expected a message from the app, got {last}: an ASGI message must be a dict "
+                f"(strict={self.strict!r} let it through).",
+                message=sent[-1],
+                transcript=self.transcript,
+                scope=self.scope,
+            ) from None
         raise UnexpectedMessage(
             f"asgitest could not read the app's message {last}: {type(error).__name__}: "
             f"{error}. It breaks the ASGI spec (strict={self.strict!r} let it through).",
@@ -225,8 +257,6 @@ class ApplicationCommunicator(ExpectMixin):
             raise UsageError(
                 f"{self!r} was already started; enter `async with` before the first call."
             )
-        from ._engine import current_backend
-
         if current_backend() == "trio":
             import trio
 

@@ -37,6 +37,8 @@ def normalize_strict(value: StrictArg, where: str = "strict") -> Strictness:
 
     ``True`` and ``"on"`` mean ``"error"``; ``False`` and ``None`` mean ``"off"``.
     """
+    if value == "error":
+        return "error"  # the default, first
     if value is True or value == "on":
         return "error"
     if value is False or value is None:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import inspect
+import math
 import sys
 import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable
-from types import TracebackType
+from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _django
@@ -49,6 +49,7 @@ RUNNING: Final = "running"
 FINISHED: Final = "finished"
 CRASHED: Final = "crashed"
 CANCELLED: Final = "cancelled"
+_ENDED: Final = frozenset((FINISHED, CRASHED, CANCELLED))
 
 # Strong references to running app tasks: asyncio keeps only weak ones, and a pending task that
 # is garbage collected prints "Task was destroyed but it is pending!".
@@ -107,33 +108,91 @@ def describe_scope(scope: Any) -> str:
         return repr(scope)[:60]
 
 
-class _AsyncioSignal:
-    """A wake-up on asyncio: a future made only when someone waits.
+class _LoopClock:
+    """One lazy timer per event loop, shared by every waiting signal of that loop.
 
-    The test side has one waiter (``Engine._claim_test_signal``); the app side may have more
-    (several tasks of the app in ``receive()`` at once), which wait on extra futures.
-
-    The timer of the main waiter is lazy: a wait that ends early leaves it armed instead of
-    cancelling it, and the next wait reuses it if it fires no later than that wait's deadline
-    (on firing, it re-arms itself for the rest of the current deadline). A conversation of
-    quick waits thus arms about one timer per ``timeout`` seconds instead of one per message.
+    A wait registers its signal and its deadline; a timer is armed only when that deadline is
+    nearer than the one already armed. When the timer fires it ends the waits that are due and
+    re-arms itself for the nearest remaining deadline. A suite of quick waits thus arms about
+    one timer per ``timeout`` seconds for the whole loop, instead of one per wait or per
+    communicator (a timer costs more than the rest of a short request).
     """
 
-    __slots__ = ("_deadline", "_extra", "_future", "_loop", "_timer")
+    __slots__ = ("loop", "timer", "waiting", "when")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.timer: asyncio.TimerHandle | None = None
+        self.when = math.inf
+        self.waiting: set[_AsyncioSignal] = set()
+
+    def watch(self, signal: _AsyncioSignal, deadline: float) -> None:
+        self.waiting.add(signal)
+        if deadline < self.when:
+            timer = self.timer
+            if timer is not None:
+                timer.cancel()
+            self.when = deadline
+            self.timer = self.loop.call_at(deadline, self._fire)
+
+    def _fire(self) -> None:
+        self.timer = None
+        self.when = math.inf
+        now = self.loop.time() + _CLOCK_RESOLUTION
+        nearest = math.inf
+        waiting = self.waiting
+        for signal in list(waiting):
+            future = signal.pending
+            deadline = signal._deadline
+            if future is None or future.done() or deadline is None:
+                waiting.discard(signal)
+            elif deadline <= now:
+                waiting.discard(signal)
+                future.set_result(False)
+            elif deadline < nearest:
+                nearest = deadline
+        if nearest < math.inf:
+            self.when = nearest
+            self.timer = self.loop.call_at(nearest, self._fire)
+
+
+_clock: _LoopClock | None = None
+
+
+def _clock_for(loop: asyncio.AbstractEventLoop) -> _LoopClock:
+    """The clock of ``loop`` (one slot: a test suite runs one loop at a time)."""
+    global _clock
+    clock = _clock
+    if clock is None or clock.loop is not loop:
+        clock = _clock = _LoopClock(loop)
+    return clock
+
+
+class _AsyncioSignal:
+    """A wake-up on asyncio: a future made only when someone waits, and a deadline watched by
+    the loop's shared :class:`_LoopClock` (no timer of its own).
+
+    ``pending`` is the main waiter's future (``None`` when nobody waits): the engine reads it to
+    skip ``wake()`` when there is nobody to wake. The test side has one waiter
+    (``Engine._claim_test_signal``); the app side may have more (several tasks of the app in
+    ``receive()`` at once), which wait on extra futures.
+    """
+
+    __slots__ = ("_clock", "_deadline", "_extra", "_loop", "pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, clock: _LoopClock) -> None:
         self._loop = loop
-        self._future: asyncio.Future[bool] | None = None
+        self._clock = clock
+        self.pending: asyncio.Future[bool] | None = None
         self._deadline: float | None = None
-        self._timer: asyncio.TimerHandle | None = None
         self._extra: list[asyncio.Future[bool]] | None = None
 
     @property
     def waiting(self) -> bool:
-        return self._future is not None or bool(self._extra)
+        return self.pending is not None or bool(self._extra)
 
     def wake(self) -> None:
-        future = self._future
+        future = self.pending
         if future is not None and not future.done():
             future.set_result(True)
         if self._extra:
@@ -145,24 +204,25 @@ class _AsyncioSignal:
         """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
         loop = self._loop
         future: asyncio.Future[bool] = loop.create_future()
-        if self._future is not None:
+        if self.pending is not None:
             return await self._wait_extra(future, timeout)
-        self._future = future
+        self.pending = future
         if timeout is None:
             self._deadline = None
-        else:
-            deadline = loop.time() + timeout
-            self._deadline = deadline
-            timer = self._timer
-            if timer is None or timer.when() > deadline:
-                if timer is not None:
-                    timer.cancel()
-                self._timer = loop.call_at(deadline, self._on_timer)
+            try:
+                return await future
+            finally:
+                if self.pending is future:
+                    self.pending = None
+        self._deadline = deadline = loop.time() + timeout
+        clock = self._clock
+        clock.watch(self, deadline)
         try:
             return await future
         finally:
-            if self._future is future:
-                self._future = None
+            if self.pending is future:
+                self.pending = None
+            clock.waiting.discard(self)
 
     async def _wait_extra(self, future: asyncio.Future[bool], timeout: float | None) -> bool:
         if self._extra is None:
@@ -175,25 +235,6 @@ class _AsyncioSignal:
             self._extra.remove(future)
             if handle is not None:
                 handle.cancel()
-
-    def close(self) -> None:
-        """Disarm the lazy timer (the conversation is over), so it leaves the loop's heap."""
-        timer = self._timer
-        if timer is not None:
-            self._timer = None
-            timer.cancel()
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        future = self._future
-        deadline = self._deadline
-        if future is None or future.done() or deadline is None:
-            return
-        if deadline > self._loop.time() + _CLOCK_RESOLUTION:
-            # Armed by an earlier wait with a nearer deadline: carry on to this one's.
-            self._timer = self._loop.call_at(deadline, self._on_timer)
-        else:
-            future.set_result(False)
 
 
 def _expire(future: asyncio.Future[bool]) -> None:
@@ -208,10 +249,10 @@ _CLOCK_RESOLUTION: Final = time.get_clock_info("monotonic").resolution
 class _TrioSignal:
     """The same wake-up on trio: an Event made only when someone waits (shared by waiters)."""
 
-    __slots__ = ("_event", "_waiters")
+    __slots__ = ("_waiters", "pending")
 
     def __init__(self) -> None:
-        self._event: Any = None
+        self.pending: Any = None
         self._waiters = 0
 
     @property
@@ -219,17 +260,17 @@ class _TrioSignal:
         return self._waiters > 0
 
     def wake(self) -> None:
-        event = self._event
+        event = self.pending
         if event is not None:
-            self._event = None
+            self.pending = None
             event.set()
 
     async def wait(self, timeout: float | None) -> bool:
         import trio
 
-        event = self._event
+        event = self.pending
         if event is None:
-            event = self._event = trio.Event()
+            event = self.pending = trio.Event()
         self._waiters += 1
         try:
             if timeout is None:
@@ -241,8 +282,8 @@ class _TrioSignal:
             return False
         finally:
             self._waiters -= 1
-            if self._waiters == 0 and self._event is event:
-                self._event = None
+            if self._waiters == 0 and self.pending is event:
+                self.pending = None
 
 
 class Engine:
@@ -256,6 +297,8 @@ class Engine:
         "__weakref__",
         "_app_signal",
         "_close_requested",
+        "_coro",
+        "_http",
         "_nursery",
         "_result_tb",
         "_task",
@@ -323,6 +366,8 @@ class Engine:
         self._app_signal: Any = None
         self._test_signal: Any = None
         self._close_requested = False
+        self._coro: Any = None
+        self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
         version = asgi.get("spec_version") if isinstance(asgi, dict) else None
         self.spec_version = _version_tuple(version or scope.get("spec_version") or "2.0")
@@ -335,7 +380,7 @@ class Engine:
 
     @property
     def done(self) -> bool:
-        return self.state in (FINISHED, CRASHED, CANCELLED)
+        return self.state in _ENDED
 
     @property
     def task(self) -> asyncio.Task[Any] | None:
@@ -349,7 +394,11 @@ class Engine:
         """Start the application in the running event loop (idempotent)."""
         if self.state != NOT_STARTED:
             return
-        backend = current_backend()
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        backend = "asyncio" if loop is not None else current_backend()
         self.backend = backend
         if start_hook is not None:
             start_hook(self)
@@ -361,18 +410,21 @@ class Engine:
             self._set_started()
             self._finish(exc)
             return
-        coro = _as_coroutine(awaitable, self.app)
-        if backend == "asyncio":
-            loop = asyncio.get_running_loop()
-            self._app_signal = _AsyncioSignal(loop)
-            self._test_signal = _AsyncioSignal(loop)
+        coro = awaitable if type(awaitable) is CoroutineType else _as_coroutine(awaitable, self.app)
+        if loop is not None:
+            # The app's signal is made when the app first blocks in receive() (an HTTP app
+            # that finds its request queued never does).
+            self._test_signal = _AsyncioSignal(loop, _clock_for(loop))
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
             task = loop.create_task(self._run_asyncio(coro), context=contextvars.Context())
             self._task = task
             _running_tasks.add(task)
-            task.add_done_callback(functools.partial(self._on_task_done, coro))
+            # A safety net: the outcome is recorded by _run_asyncio itself, in the app's task,
+            # which wakes the test one loop iteration earlier than a done callback can.
+            self._coro = coro
+            task.add_done_callback(self._on_task_done)
         else:
             if self._nursery is None:
                 coro.close()
@@ -418,40 +470,47 @@ class Engine:
             self._finish(exc)
 
     async def _run_asyncio(self, coro: Any) -> Any:
-        # The app's end is recorded as it happens, inside its task, as under trio (a done
-        # callback would run one loop iteration later, so that a test acting in between, e.g.
-        # disconnecting, would see another outcome than on trio).
+        """The app's task: runs the app and records its outcome as soon as it ends."""
+        __tracebackhide__ = True
         try:
             result = await coro
-        except BaseException as error:
-            if isinstance(error, asyncio.CancelledError) and not self.cancelled_by_us:
+        except BaseException as exc:  # CancelledError included: _finish tells them apart
+            if isinstance(exc, asyncio.CancelledError) and not self.cancelled_by_us:
                 task = asyncio.current_task()
                 # cancelling() > 0: someone cancelled the task (the loop closing, the test);
                 # 0: the app raised CancelledError by itself.
                 self.cancelled_from_outside = task is not None and task.cancelling() > 0
-            self._finish(error)
+            self._finish(exc)
+            tb = self._result_tb
+            if tb is not None and tb.tb_frame is sys._getframe():
+                # Report the app's traceback from the app's frame, as without this wrapper.
+                self._result_tb = tb.tb_next
             raise
         self._finish(None)
         return result
 
-    def _on_task_done(self, coro: Any, task: asyncio.Task[Any]) -> None:
+    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
         _running_tasks.discard(task)
-        # Cancelled before its first step, the wrapper never awaited the app's coroutine: close
-        # it, or it warns "coroutine ... was never awaited" (a no-op if it ran).
-        coro.close()
+        coro, self._coro = self._coro, None
         if task.cancelled():
-            if not self.done and not self.cancelled_by_us:
-                self.cancelled_from_outside = True  # cancelled before its first step
-            self._finish(_CANCELLED)
+            if self.state == RUNNING and coro is not None:
+                # Cancelled before its first step: the app's coroutine never ran.
+                coro.close()
+                if not self.cancelled_by_us:
+                    self.cancelled_from_outside = True
+                self._finish(_CANCELLED)
             return
         exc = task.exception()  # also marks it retrieved: no "never retrieved" noise
         self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
-        if self.done:
+        if self.state in _ENDED:
             return
         _django.release()
-        if exc is _CANCELLED or isinstance(exc, asyncio.CancelledError):
+        if exc is None:
+            self.state = FINISHED
+            self.transcript.outcome = "the app returned"
+        elif exc is _CANCELLED or isinstance(exc, asyncio.CancelledError):
             self.state = CANCELLED
             who = "asgitest" if self.cancelled_by_us else "the event loop or the test"
             self.transcript.outcome = f"the app was cancelled (by {who})"
@@ -482,12 +541,11 @@ class Engine:
             if violation is not None and self.violation is None:
                 self.violation = violation
         signal = self._test_signal
-        if signal is not None:
-            signal.wake()
-            if self.backend == "asyncio":
-                signal.close()
-        if self._app_signal is not None:
-            self._app_signal.wake()  # a receive() left behind by the app must not wait forever
+        if signal is not None and signal.pending is not None:
+            signal.wake()  # (a wait leaves the loop's clock by itself when it ends)
+        app_signal = self._app_signal
+        if app_signal is not None and app_signal.waiting:
+            app_signal.wake()  # a receive() left behind by the app must not wait forever
 
     def cancel(self) -> None:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
@@ -533,7 +591,7 @@ class Engine:
             if self.done:
                 # The app has returned (a task it left behind is receiving): the connection is
                 # over, as a server closes it then, and nothing will ever arrive.
-                ended = _ENDED.get(self.scope.get("type"))
+                ended = _ENDED_MESSAGES.get(self.scope.get("type"))
                 if ended is None:
                     raise UsageError(
                         f"receive() was called after the app of {describe_scope(self.scope)} "
@@ -541,7 +599,15 @@ class Engine:
                     )
                 self.input_closed = dict(ended)
                 continue
-            await self._app_signal.wait(None)
+            signal = self._app_signal
+            if signal is None:
+                test_signal = self._test_signal
+                if isinstance(test_signal, _AsyncioSignal):
+                    signal = _AsyncioSignal(test_signal._loop, test_signal._clock)
+                else:
+                    signal = _TrioSignal()
+                self._app_signal = signal
+            await signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
@@ -567,8 +633,9 @@ class Engine:
                 raise
         if kind is None:
             pass
-        elif self.scope["type"] == "http" and not self.response_complete:
-            self._track_http(message)
+        elif self._http:
+            if not self.response_complete:
+                self._track_http(message)
         elif (
             self.input_closed is None
             and kind == "websocket.close"
@@ -580,9 +647,11 @@ class Engine:
                 "type": "websocket.disconnect",
                 "code": message.get("code", 1000),
             }
-            self._app_signal.wake()
+            self._wake_app()
         self.outbox.append(message)
-        self._test_signal.wake()
+        signal = self._test_signal
+        if signal.pending is not None:
+            signal.wake()
 
     def _track_http(self, message: Message) -> None:
         kind = message.get("type")
@@ -604,7 +673,12 @@ class Engine:
         self.response_complete = True
         if self.input_closed is None:
             self.input_closed = {"type": "http.disconnect"}
-            self._app_signal.wake()
+            self._wake_app()
+
+    def _wake_app(self) -> None:
+        signal = self._app_signal
+        if signal is not None and signal.waiting:  # (several app tasks may wait)
+            signal.wake()
 
     # ------------------------------------------------------------------ test side
 
@@ -616,7 +690,7 @@ class Engine:
         self.transcript.record(TO_APP, message)
         self.inbox.append(message)
         signal = self._app_signal
-        if signal is not None:
+        if signal is not None and signal.waiting:  # (several app tasks may wait)
             signal.wake()
 
     def disconnect_client(self, message: Message) -> None:
@@ -660,15 +734,17 @@ class Engine:
             self.start()
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
+        signal = self._test_signal
         while True:
-            if self.done:
+            if self.state in _ENDED:
                 if self.violation is not None or self.exception is not None:
                     self.raise_failure()
                 if outbox:
                     return outbox.popleft()
                 raise self.timeout_error(timeout, awaited, ended=True)
-            self._claim_test_signal()
-            woke = await self._test_signal.wait(remaining)
+            if signal.pending is not None:
+                self._claim_test_signal()
+            woke = await signal.wait(remaining)
             if self.violation is not None or self.exception is not None:
                 self.raise_failure()
             if outbox:
@@ -711,19 +787,27 @@ class Engine:
         """Wait until the app has finished; raises its failure, or Timeout (no cancel)."""
         if self.state == NOT_STARTED:
             self.start()
-        if not await self._wait_done(timeout):
+        if self.state == RUNNING and not await self._wait_done(timeout):
             raise self.timeout_error(timeout, awaited)
-        self.raise_failure()
+        if self.violation is not None or self.exception is not None:
+            self.raise_failure()
 
     async def _wait_done(self, timeout: float | None) -> bool:
+        if self.state != RUNNING:
+            return True
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.state == RUNNING:
-            remaining = None if deadline is None else deadline - time.monotonic()
+        remaining = timeout
+        signal = self._test_signal
+        while True:
             if remaining is not None and remaining <= 0:
                 return False
-            self._claim_test_signal()
-            await self._test_signal.wait(remaining)
-        return True
+            if signal.pending is not None:
+                self._claim_test_signal()
+            await signal.wait(remaining)
+            if self.state != RUNNING:
+                return True
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
 
     def _claim_test_signal(self) -> None:
         if self._test_signal.waiting:
@@ -806,7 +890,7 @@ class Engine:
 
 
 # What a receive() gets once the app has returned (the server closed the connection).
-_ENDED: Final[dict[Any, Message]] = {
+_ENDED_MESSAGES: Final[dict[Any, Message]] = {
     "http": {"type": "http.disconnect"},
     "websocket": {"type": "websocket.disconnect", "code": 1006},
 }
@@ -831,11 +915,21 @@ def _caused_by_disconnect(exc: BaseException) -> bool:
     return False
 
 
+_VERSIONS: dict[Any, tuple[int, ...]] = {}
+
+
 def _version_tuple(text: Any) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in str(text).split("."))
+        return _VERSIONS[text]
+    except (KeyError, TypeError):
+        pass
+    try:
+        version = tuple(int(part) for part in str(text).split("."))
     except ValueError:
-        return (2, 0)
+        version = (2, 0)
+    if type(text) is str and len(_VERSIONS) < 64:
+        _VERSIONS[text] = version
+    return version
 
 
 def _as_coroutine(awaitable: Any, app: Any) -> Any:

@@ -13,7 +13,7 @@ from ._engine import NOT_STARTED
 from ._errors import Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
 from ._response import Informational, Push, Response
-from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, http_scope
+from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_http_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, FROM_APP, format_message
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ class HttpCommunicator(ApplicationCommunicator):
         self.body = body
         self.request_body = request_body
         self.sent_request = False
-        built = http_scope(
+        built, scope_key = build_http_scope(
             method,
             path,
             headers,
@@ -164,8 +164,10 @@ class HttpCommunicator(ApplicationCommunicator):
         )
         if query is not None:
             built["query_string"] = merge_query(built["query_string"], encode_query(query))
+            scope_key = None
         if extensions is not None:
             built["extensions"] = {name: dict(value or {}) for name, value in extensions.items()}
+            scope_key = None
         self._extensions: dict[str, Any] = built.get("extensions") or {}
         self._read_state = _START
         self._expect_trailers = False
@@ -177,6 +179,7 @@ class HttpCommunicator(ApplicationCommunicator):
             timeout=timeout,
             strict=strict,
             transcript_size=transcript_size,
+            _scope_key=scope_key,
         )
 
     # ------------------------------------------------------------------ request
@@ -191,15 +194,20 @@ class HttpCommunicator(ApplicationCommunicator):
             return
         self.sent_request = True
         request_body = self.request_body
-        if request_body is not None and request_body.streaming:
-            engine = self._engine
-            if engine.state == NOT_STARTED:
-                engine.start()
-            elif engine.exception is not None or engine.violation is not None:
-                engine.raise_failure()
-            engine.feeder = request_body.next_message
+        streaming = request_body is not None and request_body.streaming
+        if not streaming and not self._plain_io:
+            # A subclass watches the asgiref methods: go through them, as channels does.
+            await self.send_input({"type": "http.request", "body": self.body})
             return
-        await self.send_input({"type": "http.request", "body": self.body})
+        engine = self._engine
+        if engine.state == NOT_STARTED:
+            engine.start()
+        elif engine.exception is not None or engine.violation is not None:
+            engine.raise_failure()
+        if streaming:
+            engine.feeder = request_body.next_message  # type: ignore[union-attr]
+            return
+        engine.put({"type": "http.request", "body": self.body})  # what send_input() does
 
     async def send_body(self, chunk: bytes = b"", *, more_body: bool = False) -> None:
         """Send one ``http.request`` message yourself (for a body the test paces by hand).
@@ -238,7 +246,7 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         response = await self.read_start(timeout)
         chunks: list[bytes] = []
-        while True:
+        while self._read_state != _DONE:  # (read_chunk() would return None at once)
             chunk = await self.read_chunk(timeout)
             if chunk is None:
                 break
@@ -277,14 +285,31 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         if self._response is not None:
             return self._response
-        await self.send_request()
         engine = self._engine
+        plain = self._plain_io
+        if not self.sent_request:
+            if plain and self.request_body is None:
+                # What send_request() does for a plain body, without the extra coroutine.
+                self.sent_request = True
+                if engine.state == NOT_STARTED:
+                    engine.start()
+                elif engine.exception is not None or engine.violation is not None:
+                    engine.raise_failure()
+                engine.put({"type": "http.request", "body": self.body})
+            else:
+                await self.send_request()
         informational: list[Informational] = []
         debug: dict[str, Any] | None = None
         engine.awaiting = '"http.response.start"'
+        outbox = engine.outbox
         try:
             while True:
-                message = await self.receive_output(timeout)
+                if not plain:
+                    message = await self.receive_output(timeout)
+                elif outbox and engine.exception is None and engine.violation is None:
+                    message = outbox.popleft()
+                else:  # what receive_output() does, without the extra coroutine
+                    message = await engine.get(self._timeout(timeout), '"http.response.start"')
                 kind = message.get("type")
                 if kind == "http.response.start":
                     break
@@ -328,16 +353,20 @@ class HttpCommunicator(ApplicationCommunicator):
         if response is None:
             raise UsageError("read_chunk() needs the response start: call read_start() first.")
         engine = self._engine
-        extensions = self.extensions
+        extensions = self._extensions
+        outbox = engine.outbox
         while self._read_state != _DONE:
-            if self._read_state == _TRAILERS:
-                engine.awaiting = '"http.response.trailers"'
+            if outbox and self._plain_io and engine.exception is None and engine.violation is None:
+                message = outbox.popleft()  # already there: no wait
             else:
-                engine.awaiting = '"http.response.body"'
-            try:
-                message = await self.receive_output(timeout)
-            finally:
-                engine.awaiting = None
+                if self._read_state == _TRAILERS:
+                    engine.awaiting = '"http.response.trailers"'
+                else:
+                    engine.awaiting = '"http.response.body"'
+                try:
+                    message = await self.receive_output(timeout)
+                finally:
+                    engine.awaiting = None
             kind = message.get("type")
             if self._read_state == _TRAILERS:
                 if kind != TRAILERS:

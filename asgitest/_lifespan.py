@@ -145,6 +145,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             timeout=timeout,
             strict=strict,
             transcript_size=transcript_size,
+            _scope_key=("lifespan", spec_version) if type(spec_version) is str else None,
         )
 
     def __repr__(self) -> str:

@@ -13,6 +13,8 @@ __all__ = [
     "DEFAULT_HTTP_SPEC_VERSION",
     "DEFAULT_SERVER",
     "DEFAULT_WEBSOCKET_SPEC_VERSION",
+    "build_http_scope",
+    "build_websocket_scope",
     "http_scope",
     "split_path",
     "websocket_scope",
@@ -43,6 +45,31 @@ def _asgi(spec_version: str) -> dict[str, str]:
     return {"version": "3.0", "spec_version": spec_version}
 
 
+# Scope templates by builder inputs. Building a scope parses the path and makes a dozen-key dict;
+# a suite makes thousands of scopes from a handful of distinct inputs, so each distinct input tuple
+# is built once and then copied. The key is also what the spec checker caches its verdict under
+# (asgitest's builders make the same scope from the same inputs). Only inputs of the exact
+# expected types are cached: 1 == True and "a" == a str subclass would otherwise share a key.
+_TEMPLATES: dict[tuple[Any, ...], Scope] = {}
+_MAX_TEMPLATES: Final = 512
+
+
+def _address_ok(value: Any) -> bool:
+    return value is None or (
+        type(value) is tuple
+        and len(value) == 2
+        and type(value[0]) is str
+        and (type(value[1]) is int or value[1] is None)
+    )
+
+
+def _remember(key: tuple[Any, ...], template: Scope) -> Scope:
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    _TEMPLATES[key] = template
+    return template
+
+
 def http_scope(
     method: str,
     path: str,
@@ -57,24 +84,93 @@ def http_scope(
     extra: dict[str, Any] | None = None,
 ) -> Scope:
     """An ``http`` scope: channels' keys in channels' order, then what a real server adds."""
+    return build_http_scope(
+        method,
+        path,
+        headers,
+        spec_version=spec_version,
+        scheme=scheme,
+        root_path=root_path,
+        client=client,
+        server=server,
+        http_version=http_version,
+        extra=extra,
+    )[0]
+
+
+def build_http_scope(
+    method: str,
+    path: str,
+    headers: Any = None,
+    *,
+    spec_version: str | None = None,
+    scheme: str = "http",
+    root_path: str = "",
+    client: tuple[str, int] | None = DEFAULT_CLIENT,
+    server: tuple[str, int | None] | None = DEFAULT_SERVER,
+    http_version: str = "1.1",
+    extra: dict[str, Any] | None = None,
+) -> tuple[Scope, tuple[Any, ...] | None]:
+    """:func:`http_scope`, and the key of its inputs (everything but ``headers``) when the
+    scope is fully determined by them (no ``extra``), else ``None``."""
+    spec_version = spec_version or DEFAULT_HTTP_SPEC_VERSION
+    key: tuple[Any, ...] | None = None
+    if (
+        not extra
+        and type(method) is str
+        and type(path) is str
+        and type(spec_version) is str
+        and type(scheme) is str
+        and type(root_path) is str
+        and type(http_version) is str
+        and (client is DEFAULT_CLIENT or _address_ok(client))
+        and (server is DEFAULT_SERVER or _address_ok(server))
+    ):
+        key = ("http", method, path, spec_version, scheme, root_path, client, server, http_version)
+        template = _TEMPLATES.get(key)
+        if template is None:
+            template = _remember(
+                key,
+                _http_scope(
+                    method, path, spec_version, scheme, root_path, client, server, http_version
+                ),
+            )
+        scope: Scope = dict(template)
+        scope["headers"] = headers or []
+        scope["asgi"] = {"version": "3.0", "spec_version": spec_version}
+        return scope, key
+    scope = _http_scope(method, path, spec_version, scheme, root_path, client, server, http_version)
+    scope["headers"] = headers or []
+    if extra:
+        scope.update(extra)
+    return scope, None
+
+
+def _http_scope(
+    method: str,
+    path: str,
+    spec_version: str,
+    scheme: str,
+    root_path: str,
+    client: Any,
+    server: Any,
+    http_version: str,
+) -> Scope:
     decoded, raw, query = split_path(path)
-    scope: Scope = {
+    return {
         "type": "http",
         "http_version": http_version,
         "method": method.upper(),
         "path": decoded,
         "query_string": query,
-        "headers": headers or [],
-        "asgi": _asgi(spec_version or DEFAULT_HTTP_SPEC_VERSION),
+        "headers": [],
+        "asgi": _asgi(spec_version),
         "scheme": scheme,
         "raw_path": raw,
         "root_path": root_path,
         "client": client,
         "server": server,
     }
-    if extra:
-        scope.update(extra)
-    return scope
 
 
 def websocket_scope(
@@ -92,13 +188,84 @@ def websocket_scope(
 ) -> Scope:
     """A ``websocket`` scope: channels' keys (its top-level ``spec_version`` too, when given),
     then what a real server adds, with the spec version mirrored into ``asgi``."""
+    return build_websocket_scope(
+        path,
+        headers,
+        subprotocols,
+        spec_version,
+        scheme=scheme,
+        root_path=root_path,
+        client=client,
+        server=server,
+        http_version=http_version,
+        extra=extra,
+    )[0]
+
+
+def build_websocket_scope(
+    path: str,
+    headers: Any = None,
+    subprotocols: Any = None,
+    spec_version: str | None = None,
+    *,
+    scheme: str = "ws",
+    root_path: str = "",
+    client: tuple[str, int] | None = DEFAULT_CLIENT,
+    server: tuple[str, int | None] | None = DEFAULT_SERVER,
+    http_version: str = "1.1",
+    extra: dict[str, Any] | None = None,
+) -> tuple[Scope, tuple[Any, ...] | None]:
+    """:func:`websocket_scope`, and the key of its inputs (everything but ``headers`` and
+    ``subprotocols``) when the scope is fully determined by them (no ``extra``), else ``None``."""
+    key: tuple[Any, ...] | None = None
+    if (
+        not extra
+        and type(path) is str
+        and (spec_version is None or type(spec_version) is str)
+        and type(scheme) is str
+        and type(root_path) is str
+        and type(http_version) is str
+        and (client is DEFAULT_CLIENT or _address_ok(client))
+        and (server is DEFAULT_SERVER or _address_ok(server))
+    ):
+        key = ("websocket", path, spec_version, scheme, root_path, client, server, http_version)
+        template = _TEMPLATES.get(key)
+        if template is None:
+            template = _remember(
+                key,
+                _websocket_scope(
+                    path, spec_version, scheme, root_path, client, server, http_version
+                ),
+            )
+        scope: Scope = dict(template)
+        scope["headers"] = headers or []
+        scope["subprotocols"] = subprotocols or []
+        scope["asgi"] = _asgi(spec_version or DEFAULT_WEBSOCKET_SPEC_VERSION)
+        return scope, key
+    scope = _websocket_scope(path, spec_version, scheme, root_path, client, server, http_version)
+    scope["headers"] = headers or []
+    scope["subprotocols"] = subprotocols or []
+    if extra:
+        scope.update(extra)
+    return scope, None
+
+
+def _websocket_scope(
+    path: str,
+    spec_version: str | None,
+    scheme: str,
+    root_path: str,
+    client: Any,
+    server: Any,
+    http_version: str,
+) -> Scope:
     decoded, raw, query = split_path(path)
     scope: Scope = {
         "type": "websocket",
         "path": decoded,
         "query_string": query,
-        "headers": headers or [],
-        "subprotocols": subprotocols or [],
+        "headers": [],
+        "subprotocols": [],
     }
     if spec_version:
         scope["spec_version"] = spec_version
@@ -113,6 +280,4 @@ def websocket_scope(
             "server": server,
         }
     )
-    if extra:
-        scope.update(extra)
     return scope

@@ -25,6 +25,7 @@ Direction = Literal["to_app", "from_app"]
 TO_APP: Final = "to_app"
 FROM_APP: Final = "from_app"
 _EVENT: Final = "event"
+_monotonic: Final = time.monotonic
 
 DEFAULT_TRANSCRIPT_SIZE: Final = 1000
 """How many messages a transcript keeps by default (the oldest are dropped first)."""
@@ -120,14 +121,18 @@ class Transcript:
 
     def record(self, direction: str, message: Message) -> None:
         """Add a message (hot path: no copy unless a payload is over ``max_payload``)."""
-        get = getattr(message, "get", None)
+        get = message.get if type(message) is dict else getattr(message, "get", None)
         if get is not None:  # a non-dict message is kept as is; the spec checker says why
             payload = get("body") or get("bytes") or get("text")
-            if payload and isinstance(payload, bytes | str | bytearray):
-                if len(payload) > self.max_payload:
-                    message = self._summarize(message)
-        self._entries.append((time.monotonic(), direction, message, self.total))
-        self.total += 1
+            if (
+                payload
+                and (type(payload) is bytes or isinstance(payload, bytes | str | bytearray))
+                and len(payload) > self.max_payload
+            ):
+                message = self._summarize(message)
+        total = self.total
+        self._entries.append((_monotonic(), direction, message, total))
+        self.total = total + 1
 
     def _summarize(self, message: Message) -> Message:
         limit = self.max_payload

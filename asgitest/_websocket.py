@@ -13,13 +13,14 @@ from ._config import DEFAULT_TIMEOUT, StrictArg
 from ._errors import (
     ProtocolError,
     ProtocolWarning,
+    Timeout,
     UnexpectedMessage,
     WebsocketClosed,
     WebsocketRejected,
 )
 from ._headers import Headers
 from ._response import Response
-from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, websocket_scope
+from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_websocket_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 __all__ = ["WebsocketCommunicator"]
@@ -99,23 +100,25 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 "extensions": {name: dict(value or {}) for name, value in extensions.items()},
                 **(scope or {}),
             }
+        built, scope_key = build_websocket_scope(
+            path,
+            headers,
+            subprotocols,
+            spec_version,
+            scheme=scheme,
+            root_path=root_path,
+            client=client,
+            server=server,
+            http_version=http_version,
+            extra=scope,
+        )
         super().__init__(
             application,
-            websocket_scope(
-                path,
-                headers,
-                subprotocols,
-                spec_version,
-                scheme=scheme,
-                root_path=root_path,
-                client=client,
-                server=server,
-                http_version=http_version,
-                extra=scope,
-            ),
+            built,
             timeout=timeout,
             strict=strict,
             transcript_size=transcript_size,
+            _scope_key=scope_key,
         )
 
     async def connect(
@@ -148,7 +151,11 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
 
     async def _connect(self, timeout: TimeoutArg, raise_on_reject: bool) -> tuple[bool, Any]:
         __tracebackhide__ = True
-        await self.send_input({"type": "websocket.connect"})
+        plain = self._plain_io
+        if plain:
+            self._put({"type": "websocket.connect"})
+        else:
+            await self.send_input({"type": "websocket.connect"})
         engine = self._engine
         denial = DENIAL in (self.scope.get("extensions") or {})
         engine.awaiting = (
@@ -157,7 +164,12 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             else '"websocket.accept" or "websocket.close"'
         )
         try:
-            response = await self.receive_output(timeout)
+            if not plain:
+                response = await self.receive_output(timeout)
+            elif engine.outbox and engine.exception is None and engine.violation is None:
+                response = engine.outbox.popleft()
+            else:  # what receive_output() does, without the extra coroutine
+                response = await engine.get(self._timeout(timeout), engine.awaiting)
         finally:
             engine.awaiting = None
         kind = response.get("type")
@@ -214,8 +226,10 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     def _check_subprotocol(self, message: Any) -> None:
         __tracebackhide__ = True
         chosen = self.subprotocol
+        if chosen is None:
+            return
         offered = list(self.scope.get("subprotocols") or [])
-        if chosen is None or chosen in offered or self.strict == "off":
+        if chosen in offered or self.strict == "off":
             return
         text = (
             f"The app accepted the WebSocket with subprotocol {chosen!r}, which the client did "
@@ -430,12 +444,16 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         engine = self._engine
         if reason is not None and engine.spec_version >= (2, 5):
             message["reason"] = reason
-        await self.send_input(message)
+        if self._plain_io:
+            self._put(message)
+        else:
+            await self.send_input(message)
         engine.mark_disconnected(message)
-        from ._errors import Timeout
-
         try:
-            await self.wait(timeout)
+            if self._plain_io:
+                await engine.join(self._timeout(timeout), "the app to return")  # as wait()
+            else:
+                await self.wait(timeout)
         except Timeout:
             await engine.cancel_and_wait()
             engine.leak_warning(

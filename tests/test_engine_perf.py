@@ -96,3 +96,75 @@ async def test_dropping_a_websocket_communicator_whose_app_just_closed_does_not_
         gc.collect()
     assert (connected, code) == (False, 1000)
     assert [w for w in caught if "dropped" in str(w.message)] == []
+
+
+async def silent_app(scope, receive, send):
+    await receive()
+    while (await receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def test_concurrent_waits_on_two_communicators_each_time_out_on_their_own_deadline():
+    # The waits of one event loop share one lazy timer: a nearer deadline must still fire on
+    # time while a farther one waits, and the farther one must fire after the nearer one.
+    import anyio
+
+    ended: dict[str, float] = {}
+
+    async def wait_for_nothing(name: str, communicator: WebsocketCommunicator, timeout: float):
+        with pytest.raises(Timeout):
+            await communicator.receive_output(timeout=timeout)
+        ended[name] = time.monotonic()
+
+    async with WebsocketCommunicator(silent_app, "/") as slow, WebsocketCommunicator(
+        silent_app, "/"
+    ) as quick:
+        await slow.send_input({"type": "websocket.connect"})
+        await quick.send_input({"type": "websocket.connect"})
+        start = time.monotonic()
+        async with anyio.create_task_group() as group:
+            group.start_soon(wait_for_nothing, "slow", slow, 0.3)
+            await anyio.sleep(0.01)
+            group.start_soon(wait_for_nothing, "quick", quick, 0.05)
+        assert ended["quick"] < ended["slow"]
+        assert ended["quick"] - start < 0.3 + 5  # did not wait for the slow one's deadline
+        assert ended["slow"] - start >= 0.29
+        await slow.disconnect()
+        await quick.disconnect()
+
+
+async def test_a_crash_traceback_starts_in_the_app_not_in_asgitest():
+    async def crash(scope, receive, send):
+        raise ValueError("boom")
+
+    communicator = HttpCommunicator(crash, "GET", "/")
+    with pytest.raises(ValueError, match="boom") as info:
+        async with communicator:
+            await communicator.get_response(timeout=30)
+    names = [entry.name for entry in info.traceback]
+    assert "crash" in names
+    assert "_run_asyncio" not in names
+
+
+async def test_get_response_goes_through_overridden_asgiref_methods():
+    # The hot path skips send_input/receive_output only when a subclass does not override them.
+    calls = []
+
+    class Watched(HttpCommunicator):
+        async def send_input(self, message):
+            calls.append(("send_input", message["type"]))
+            await super().send_input(message)
+
+        async def receive_output(self, timeout=1):
+            message = await super().receive_output(timeout)
+            calls.append(("receive_output", message["type"]))
+            return message
+
+    async with Watched(ok_app, "GET", "/") as communicator:
+        response = await communicator.get_response()
+    assert response.body == b"ok"
+    assert calls == [
+        ("send_input", "http.request"),
+        ("receive_output", "http.response.start"),
+        ("receive_output", "http.response.body"),
+    ]

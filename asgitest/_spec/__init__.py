@@ -15,14 +15,14 @@ connection pays nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Protocol
 
 from ._http import HttpChecker
 from ._lifespan import LifespanChecker
 from ._middleware import SpecCheck
 from ._rules import RULES, Reporter, Rule
-from ._scope import validate_scope
+from ._scope import validate_built_scope, validate_scope
 from ._websocket import WebsocketChecker
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def make_checker(
     transcript: Transcript | None,
     *,
     on_finding: Callable[[ProtocolError], None] | None = None,
+    scope_key: Hashable | None = None,
 ) -> Checker | None:
     """A checker for one connection, or ``None`` when strictness is ``"off"``.
 
@@ -71,11 +72,17 @@ def make_checker(
         transcript: the connection's transcript, attached to every ``ProtocolError``.
         on_finding: if given, receives each ``ProtocolError`` instead of it being raised
             (``SpecCheck(on_violation="log")``).
+        scope_key: for a scope made by asgitest's own builders: the key of the inputs it was
+            built from (all but its headers and subprotocols). The verdict on everything else
+            is then cached per key; headers and subprotocols are checked every time.
     """
     __tracebackhide__ = True
     if strict == "off":
         return None
     report = Reporter(scope, strict, transcript, on_finding)
+    if scope_key is not None:
+        validate_built_scope(scope, report, scope_key)
+        return _CHECKERS[scope["type"]](scope, report)
     validate_scope(scope, report)
     kind = scope.get("type") if isinstance(scope, dict) else None
     factory = _CHECKERS.get(kind) if isinstance(kind, str) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
@@ -80,9 +81,19 @@ def spec_version_of(scope: Scope) -> tuple[int, ...]:
     version = asgi.get("spec_version") if isinstance(asgi, dict) else None
     version = version or scope.get("spec_version") or "2.0"
     try:
-        return tuple(int(part) for part in str(version).split("."))
+        return _SPEC_VERSIONS[version]
+    except (KeyError, TypeError):
+        pass
+    try:
+        parsed = tuple(int(part) for part in str(version).split("."))
     except ValueError:
-        return (2, 0)
+        parsed = (2, 0)
+    if type(version) is str and len(_SPEC_VERSIONS) < 64:
+        _SPEC_VERSIONS[version] = parsed
+    return parsed
+
+
+_SPEC_VERSIONS: dict[Any, tuple[int, ...]] = {}
 
 
 def _bytes_fix(value: Any) -> str:
@@ -103,12 +114,30 @@ def check_headers(
     case_rule: str = "R41",
     pseudo_rule: str = "R42",
     response: bool = True,
-) -> list[tuple[bytes, bytes]]:
-    """Check a headers iterable of an outgoing message; return the well-formed pairs.
+) -> Sequence[Any]:
+    """Check a headers iterable of an outgoing message; return the well-formed pairs
+    (``headers`` itself when all of them are).
 
     ``response=False`` is for scope headers (request headers: lowercase is only "should").
     """
     __tracebackhide__ = True
+    if type(headers) is list or type(headers) is tuple:
+        # Fast path: well-formed lowercase headers, the common case, checked without the
+        # bookkeeping below; anything else goes the slow way, which reports it.
+        try:
+            for name, value in headers:
+                if (
+                    type(name) is not bytes
+                    or type(value) is not bytes
+                    or not _LOWER_TOKEN(name)
+                    or _BAD_VALUE(value)
+                ):
+                    break
+            else:
+                if not response or report.is_quiet("pedantic"):
+                    return headers
+        except (TypeError, ValueError):
+            pass
     where = _Where(message, key, response)
     offending = message if response else None
     pairs: list[tuple[bytes, bytes]] = []
@@ -230,6 +259,7 @@ class HttpChecker:
         "head",
         "no_body_status",
         "pathsend_seen",
+        "quiet",
         "report",
         "request_done",
         "sent",
@@ -240,6 +270,7 @@ class HttpChecker:
 
     def __init__(self, scope: Scope, report: Reporter) -> None:
         self.report = report
+        self.quiet = report.strict == "error"  # pedantic findings are ignored
         extensions = scope.get("extensions")
         self.exts: dict[str, Any] = extensions if isinstance(extensions, dict) else {}
         self.head = scope.get("method") == "HEAD"
@@ -259,8 +290,22 @@ class HttpChecker:
 
     def on_input(self, message: Message) -> None:
         __tracebackhide__ = True
+        kind = message.get("type") if type(message) is dict else None
+        if (
+            kind == "http.request"
+            and not self.request_done
+            and not self.disconnected
+            and type(message.get("body", b"")) is bytes
+        ):
+            more = message.get("more_body", False)
+            if more is False:
+                self.request_done = True
+                return
+            if more is True:
+                return
         report = self.report
-        kind = message.get("type") if isinstance(message, dict) else None
+        if kind is None and isinstance(message, dict):
+            kind = message.get("type")
         if kind == "http.disconnect":
             if self.state != DONE:
                 self.disconnected = True
@@ -332,6 +377,44 @@ class HttpChecker:
                 return
             self._body(message)
             return
+        if kind == "http.response.start" and self.state == START and self.quiet:
+            # Hot path (strict="error"): a final status, no trailers, well-formed lowercase
+            # headers, at most one content-length and no transfer-encoding. Anything else is
+            # checked by _start, which reports it.
+            status = message.get("status")
+            headers = message.get("headers", [])
+            if (
+                type(status) is int
+                and 200 <= status <= 599
+                and message.get("trailers", False) is False
+                and (type(headers) is list or type(headers) is tuple)
+                and not self.disconnected
+            ):
+                length = None
+                try:
+                    for name, value in headers:
+                        if (
+                            type(name) is not bytes
+                            or type(value) is not bytes
+                            or not _LOWER_TOKEN(name)
+                            or _BAD_VALUE(value)
+                        ):
+                            break
+                        if name == b"content-length":
+                            if length is not None:
+                                break
+                            length = value
+                        elif name == b"transfer-encoding":
+                            break
+                    else:
+                        self.state = BODY
+                        no_body = self.no_body_status = status == 204 or status == 304
+                        if length is not None:
+                            self._content_length(length, message)
+                        self.watch = self.head or no_body or self.content_length is not None
+                        return
+                except (TypeError, ValueError):
+                    pass
         if self.disconnected:
             return
         handler = _HTTP_DISPATCH.get(kind)
@@ -383,9 +466,9 @@ class HttpChecker:
     def _start(self, message: Message) -> None:
         __tracebackhide__ = True
         report = self.report
-        if self._after_done(message):
-            return
         if self.state != START:
+            if self._after_done(message):
+                return
             report.fail(
                 "R53",
                 'a second "http.response.start" (the response was already started)',
@@ -827,6 +910,8 @@ class HttpChecker:
 
     def on_exit(self, exc: BaseException | None) -> ProtocolError | None:
         __tracebackhide__ = True
+        if exc is None and (self.state == DONE or self.disconnected):
+            return None  # the common case: the response was complete
         if isinstance(exc, ProtocolErrorType):
             return None  # our own finding, raised into the app and out again
         if exc is not None:

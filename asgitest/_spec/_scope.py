@@ -6,6 +6,7 @@ communicator is made.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Final
 
 from ._http import check_headers, describe_value
@@ -14,7 +15,7 @@ from ._rules import Reporter
 if TYPE_CHECKING:
     from .._types import Scope
 
-__all__ = ["validate_scope"]
+__all__ = ["validate_built_scope", "validate_scope"]
 
 _ASGI_VERSIONS: Final = ("2.0", "3.0")
 _WWW_SPEC_VERSIONS: Final = ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5")
@@ -192,20 +193,66 @@ def validate_scope(scope: Any, report: Reporter) -> None:
     _check_address(scope, "client", rule["address"], report)
     _check_address(scope, "server", rule["address"], report)
     if not http:
-        subprotocols = scope.get("subprotocols", [])
-        if isinstance(subprotocols, (str, bytes)) or not hasattr(subprotocols, "__iter__") or any(
-            type(item) is not str for item in subprotocols
-        ):
-            report.fail(
-                "R71",
-                f"scope 'subprotocols' must be an iterable of str, got "
-                f"{describe_value(subprotocols)}",
-                offending=scope,
-                field="subprotocols",
-                fix='subprotocols=["chat"]',
-            )
+        _check_subprotocols(scope, report)
     _check_state(scope, rule["state"], report)
     _check_extensions(scope, rule["state"], report)
+
+
+# Keys of builder inputs whose scope (headers and subprotocols aside) showed no finding at all,
+# even in pedantic mode: such a scope is valid under every strictness.
+_CLEAN: set[Hashable] = set()
+_MAX_CLEAN: Final = 512
+
+
+def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
+    """:func:`validate_scope` for a scope made by asgitest's builders from the inputs ``key``.
+
+    The verdict on everything but the user's headers, subprotocols and lifespan state is cached
+    per key; those are checked every time, with the same rules and messages as in
+    :func:`validate_scope`.
+    """
+    __tracebackhide__ = True
+    if key not in _CLEAN:
+        findings: list[Any] = []
+        probe = Reporter(scope, "pedantic", None, findings.append)
+        base = dict(scope)
+        for name in ("headers", "subprotocols"):
+            if name in base:
+                base[name] = []
+        if "state" in base:
+            base["state"] = {}
+        validate_scope(base, probe)
+        if findings:
+            validate_scope(scope, report)  # reported as usual, every time
+            return
+        if len(_CLEAN) >= _MAX_CLEAN:
+            _CLEAN.clear()
+        _CLEAN.add(key)
+    kind = scope["type"]
+    if kind == "lifespan":
+        _check_state(scope, "R93", report)
+        return
+    http = kind == "http"
+    if scope["headers"]:
+        _check_request_headers(scope, "R30" if http else "R69", report)
+    if not http and scope["subprotocols"]:
+        _check_subprotocols(scope, report)
+
+
+def _check_subprotocols(scope: Scope, report: Reporter) -> None:
+    __tracebackhide__ = True
+    subprotocols = scope.get("subprotocols", [])
+    if isinstance(subprotocols, (str, bytes)) or not hasattr(subprotocols, "__iter__") or any(
+        type(item) is not str for item in subprotocols
+    ):
+        report.fail(
+            "R71",
+            f"scope 'subprotocols' must be an iterable of str, got "
+            f"{describe_value(subprotocols)}",
+            offending=scope,
+            field="subprotocols",
+            fix='subprotocols=["chat"]',
+        )
 
 
 def _rules_for(http: bool) -> dict[str, str]:
