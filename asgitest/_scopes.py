@@ -15,9 +15,7 @@ __all__ = [
     "DEFAULT_WEBSOCKET_SPEC_VERSION",
     "build_http_scope",
     "build_websocket_scope",
-    "http_scope",
     "split_path",
-    "websocket_scope",
 ]
 
 DEFAULT_CLIENT: Final = ("127.0.0.1", 50000)
@@ -70,34 +68,6 @@ def _remember(key: tuple[Any, ...], template: Scope) -> Scope:
     return template
 
 
-def http_scope(
-    method: str,
-    path: str,
-    headers: Any = None,
-    *,
-    spec_version: str | None = None,
-    scheme: str = "http",
-    root_path: str = "",
-    client: tuple[str, int] | None = DEFAULT_CLIENT,
-    server: tuple[str, int | None] | None = DEFAULT_SERVER,
-    http_version: str = "1.1",
-    extra: dict[str, Any] | None = None,
-) -> Scope:
-    """An ``http`` scope: channels' keys in channels' order, then what a real server adds."""
-    return build_http_scope(
-        method,
-        path,
-        headers,
-        spec_version=spec_version,
-        scheme=scheme,
-        root_path=root_path,
-        client=client,
-        server=server,
-        http_version=http_version,
-        extra=extra,
-    )[0]
-
-
 def build_http_scope(
     method: str,
     path: str,
@@ -111,7 +81,8 @@ def build_http_scope(
     http_version: str = "1.1",
     extra: dict[str, Any] | None = None,
 ) -> tuple[Scope, tuple[Any, ...] | None]:
-    """:func:`http_scope`, and the key of its inputs (everything but ``headers``) when the
+    """An ``http`` scope (channels' keys in channels' order, then what a real server adds), and
+    the key of its inputs (everything but ``headers``) when the
     scope is fully determined by them (no ``extra``), else ``None``."""
     spec_version = spec_version or DEFAULT_HTTP_SPEC_VERSION
     key: tuple[Any, ...] | None = None
@@ -173,35 +144,6 @@ def _http_scope(
     }
 
 
-def websocket_scope(
-    path: str,
-    headers: Any = None,
-    subprotocols: Any = None,
-    spec_version: str | None = None,
-    *,
-    scheme: str = "ws",
-    root_path: str = "",
-    client: tuple[str, int] | None = DEFAULT_CLIENT,
-    server: tuple[str, int | None] | None = DEFAULT_SERVER,
-    http_version: str = "1.1",
-    extra: dict[str, Any] | None = None,
-) -> Scope:
-    """A ``websocket`` scope: channels' keys (its top-level ``spec_version`` too, when given),
-    then what a real server adds, with the spec version mirrored into ``asgi``."""
-    return build_websocket_scope(
-        path,
-        headers,
-        subprotocols,
-        spec_version,
-        scheme=scheme,
-        root_path=root_path,
-        client=client,
-        server=server,
-        http_version=http_version,
-        extra=extra,
-    )[0]
-
-
 def build_websocket_scope(
     path: str,
     headers: Any = None,
@@ -215,7 +157,8 @@ def build_websocket_scope(
     http_version: str = "1.1",
     extra: dict[str, Any] | None = None,
 ) -> tuple[Scope, tuple[Any, ...] | None]:
-    """:func:`websocket_scope`, and the key of its inputs (everything but ``headers`` and
+    """A ``websocket`` scope (channels' keys, its top-level ``spec_version`` too when given, then
+    what a real server adds), and the key of its inputs (everything but ``headers`` and
     ``subprotocols``) when the scope is fully determined by them (no ``extra``), else ``None``."""
     key: tuple[Any, ...] | None = None
     if (
