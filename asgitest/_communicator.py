@@ -157,8 +157,11 @@ class ApplicationCommunicator(ExpectMixin):
         """What :meth:`send_input` does (synchronous, for the helpers' hot paths)."""
         engine = self._engine
         if engine.state == NOT_STARTED:
+            # Queued first: on Python 3.12+ the app's first step runs inside start().
+            engine.put(message)
             engine.start()
-        elif engine.exception is not None or engine.violation is not None:
+            return
+        if engine.exception is not None or engine.violation is not None:
             engine.raise_failure()
         engine.put(message)
 
@@ -431,9 +434,9 @@ class _QueueView:
         if not self._to_app:
             raise UsageError("the output queue is written by the application, not the test")
         engine = self._communicator._engine
+        engine.put(message)
         if engine.state == NOT_STARTED:
             engine.start()
-        engine.put(message)
 
     async def put(self, message: Message) -> None:
         self.put_nowait(message)

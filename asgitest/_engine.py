@@ -20,9 +20,10 @@ import inspect
 import math
 import sys
 import time
+import types
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
@@ -54,6 +55,9 @@ _ENDED: Final = frozenset((FINISHED, CRASHED, CANCELLED))
 # Strong references to running app tasks: asyncio keeps only weak ones, and a pending task that
 # is garbage collected prints "Task was destroyed but it is pending!".
 _running_tasks: set[asyncio.Task[Any]] = set()
+
+# Python 3.12+ can run a task's first step at once (eager start).
+_EAGER: Final = sys.version_info >= (3, 12)
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
@@ -237,6 +241,17 @@ class _AsyncioSignal:
                 handle.cancel()
 
 
+@types.coroutine
+def _suspend() -> Generator[None, None, None]:
+    """Suspends a coroutine once (a bare yield, as ``asyncio.sleep(0)``)."""
+    yield
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 def _expire(future: asyncio.Future[bool]) -> None:
     if not future.done():
         future.set_result(False)
@@ -297,7 +312,6 @@ class Engine:
         "__weakref__",
         "_app_signal",
         "_close_requested",
-        "_coro",
         "_http",
         "_nursery",
         "_result_tb",
@@ -366,7 +380,6 @@ class Engine:
         self._app_signal: Any = None
         self._test_signal: Any = None
         self._close_requested = False
-        self._coro: Any = None
         self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
         version = asgi.get("spec_version") if isinstance(asgi, dict) else None
@@ -418,13 +431,26 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            task = loop.create_task(self._run_asyncio(coro), context=contextvars.Context())
+            if _EAGER and loop.get_task_factory() is None:
+                # Python 3.12+: the app's first step runs now, in its own task and context,
+                # up to its first real wait. The input queued before start() is read at once,
+                # so an HTTP app often answers without a single event-loop iteration.
+                task: asyncio.Task[Any] = asyncio.Task(  # type: ignore[call-arg]
+                    self._run_asyncio(coro, False),
+                    loop=loop,
+                    context=contextvars.Context(),
+                    eager_start=True,
+                )
+            else:
+                # The wrapper is advanced to its first suspension point, inside its try, so
+                # that a task cancelled before its first step still records the outcome
+                # (no done callback needed: it would cost a loop iteration per app).
+                wrapper = self._run_asyncio(coro, True)
+                wrapper.send(None)
+                task = loop.create_task(wrapper, context=contextvars.Context())
             self._task = task
-            _running_tasks.add(task)
-            # A safety net: the outcome is recorded by _run_asyncio itself, in the app's task,
-            # which wakes the test one loop iteration earlier than a done callback can.
-            self._coro = coro
-            task.add_done_callback(self._on_task_done)
+            if not task.done():
+                _running_tasks.add(task)
         else:
             if self._nursery is None:
                 coro.close()
@@ -469,39 +495,39 @@ class Engine:
         else:
             self._finish(exc)
 
-    async def _run_asyncio(self, coro: Any) -> Any:
-        """The app's task: runs the app and records its outcome as soon as it ends."""
+    async def _run_asyncio(self, coro: Any, suspend_first: bool) -> Any:
+        """The app's task: runs the app and records its outcome as soon as it ends (in this
+        task, one loop iteration before a done callback could)."""
         __tracebackhide__ = True
+        started = False
         try:
+            if suspend_first:
+                await _suspend()  # where start() leaves this coroutine before the task runs it
+            started = True
             result = await coro
         except BaseException as exc:  # CancelledError included: _finish tells them apart
-            if isinstance(exc, asyncio.CancelledError) and not self.cancelled_by_us:
-                task = asyncio.current_task()
-                # cancelling() > 0: someone cancelled the task (the loop closing, the test);
-                # 0: the app raised CancelledError by itself.
-                self.cancelled_from_outside = task is not None and task.cancelling() > 0
+            task = asyncio.current_task()
+            if not started:
+                coro.close()  # cancelled before its first step: the app never ran
+            if isinstance(exc, asyncio.CancelledError):
+                if not self.cancelled_by_us:
+                    # cancelling() > 0: someone cancelled the task (the loop closing, the
+                    # test); 0: the app raised CancelledError by itself.
+                    self.cancelled_from_outside = task is not None and task.cancelling() > 0
+            elif task is not None:
+                # The failure is reported to the test by the engine: mark the task's
+                # exception retrieved, or asyncio logs "never retrieved" when it is collected.
+                task.add_done_callback(_retrieve)
             self._finish(exc)
             tb = self._result_tb
             if tb is not None and tb.tb_frame is sys._getframe():
                 # Report the app's traceback from the app's frame, as without this wrapper.
                 self._result_tb = tb.tb_next
             raise
+        finally:
+            _running_tasks.discard(self._task)  # type: ignore[arg-type]
         self._finish(None)
         return result
-
-    def _on_task_done(self, task: asyncio.Task[Any]) -> None:
-        _running_tasks.discard(task)
-        coro, self._coro = self._coro, None
-        if task.cancelled():
-            if self.state == RUNNING and coro is not None:
-                # Cancelled before its first step: the app's coroutine never ran.
-                coro.close()
-                if not self.cancelled_by_us:
-                    self.cancelled_from_outside = True
-                self._finish(_CANCELLED)
-            return
-        exc = task.exception()  # also marks it retrieved: no "never retrieved" noise
-        self._finish(exc)
 
     def _finish(self, exc: BaseException | None) -> None:
         if self.state in _ENDED:

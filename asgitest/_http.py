@@ -200,14 +200,17 @@ class HttpCommunicator(ApplicationCommunicator):
             await self.send_input({"type": "http.request", "body": self.body})
             return
         engine = self._engine
-        if engine.state == NOT_STARTED:
-            engine.start()
-        elif engine.exception is not None or engine.violation is not None:
+        if engine.state != NOT_STARTED and (
+            engine.exception is not None or engine.violation is not None
+        ):
             engine.raise_failure()
+        # The input is set up before start(): on Python 3.12+ the app's first step runs there.
         if streaming:
             engine.feeder = request_body.next_message  # type: ignore[union-attr]
-            return
-        engine.put({"type": "http.request", "body": self.body})  # what send_input() does
+        else:
+            engine.put({"type": "http.request", "body": self.body})  # what send_input() does
+        if engine.state == NOT_STARTED:
+            engine.start()
 
     async def send_body(self, chunk: bytes = b"", *, more_body: bool = False) -> None:
         """Send one ``http.request`` message yourself (for a body the test paces by hand).
@@ -292,10 +295,13 @@ class HttpCommunicator(ApplicationCommunicator):
                 # What send_request() does for a plain body, without the extra coroutine.
                 self.sent_request = True
                 if engine.state == NOT_STARTED:
+                    # Queued first: on Python 3.12+ the app's first step runs in start().
+                    engine.put({"type": "http.request", "body": self.body})
                     engine.start()
-                elif engine.exception is not None or engine.violation is not None:
-                    engine.raise_failure()
-                engine.put({"type": "http.request", "body": self.body})
+                else:
+                    if engine.exception is not None or engine.violation is not None:
+                        engine.raise_failure()
+                    engine.put({"type": "http.request", "body": self.body})
             else:
                 await self.send_request()
         informational: list[Informational] = []

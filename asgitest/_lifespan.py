@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, LifespanMode, StrictArg
-from ._engine import CRASHED, FINISHED
+from ._engine import CRASHED, FINISHED, NOT_STARTED, current_backend
 from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
@@ -336,7 +336,10 @@ class LifespanCommunicator(ApplicationCommunicator):
         if self.mode == "off":
             self.supported = False
             return self
-        await super().__aenter__()
+        if self._engine.state != NOT_STARTED or current_backend() == "trio":
+            await super().__aenter__()
+        # else: startup() starts the app after queueing "lifespan.startup" (on Python 3.12+
+        # the app's first step then runs at once and reads it).
         try:
             await self.startup()
         except BaseException:
