@@ -159,7 +159,7 @@ class ApplicationCommunicator(ExpectMixin):
         if engine.state == NOT_STARTED:
             # Queued first: on Python 3.12+ the app's first step runs inside start().
             engine.put(message)
-            engine.start()
+            engine.start(eager=True)
             return
         if engine.exception is not None or engine.violation is not None:
             engine.raise_failure()
@@ -436,7 +436,7 @@ class _QueueView:
         engine = self._communicator._engine
         engine.put(message)
         if engine.state == NOT_STARTED:
-            engine.start()
+            engine.start(eager=True)
 
     async def put(self, message: Message) -> None:
         self.put_nowait(message)

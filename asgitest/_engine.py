@@ -403,8 +403,14 @@ class Engine:
         """Under trio: the nursery the app will run in (set by ``async with``)."""
         self._nursery = nursery
 
-    def start(self) -> None:
-        """Start the application in the running event loop (idempotent)."""
+    def start(self, eager: bool = False) -> None:
+        """Start the application in the running event loop (idempotent).
+
+        ``eager``: the caller has just queued the app's first input. On Python 3.12+ the app's
+        first step then runs at once (a server also has the first event ready when it starts
+        an app); otherwise the app first runs when the test next waits, so that input queued
+        right after ``start()`` is there when it does.
+        """
         if self.state != NOT_STARTED:
             return
         try:
@@ -431,7 +437,7 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            if _EAGER and loop.get_task_factory() is None:
+            if eager and _EAGER and loop.get_task_factory() is None:
                 # Python 3.12+: the app's first step runs now, in its own task and context,
                 # up to its first real wait. The input queued before start() is read at once,
                 # so an HTTP app often answers without a single event-loop iteration.

@@ -207,10 +207,11 @@ class HttpCommunicator(ApplicationCommunicator):
         # The input is set up before start(): on Python 3.12+ the app's first step runs there.
         if streaming:
             engine.feeder = request_body.next_message  # type: ignore[union-attr]
+            engine._wake_app()  # an app already waiting in receive() reads from it now
         else:
             engine.put({"type": "http.request", "body": self.body})  # what send_input() does
         if engine.state == NOT_STARTED:
-            engine.start()
+            engine.start(eager=True)
 
     async def send_body(self, chunk: bytes = b"", *, more_body: bool = False) -> None:
         """Send one ``http.request`` message yourself (for a body the test paces by hand).
@@ -297,7 +298,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 if engine.state == NOT_STARTED:
                     # Queued first: on Python 3.12+ the app's first step runs in start().
                     engine.put({"type": "http.request", "body": self.body})
-                    engine.start()
+                    engine.start(eager=True)
                 else:
                     if engine.exception is not None or engine.violation is not None:
                         engine.raise_failure()

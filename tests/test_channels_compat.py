@@ -53,9 +53,14 @@ class PlainHttpConsumer(AsyncConsumer):
 class StampedConsumer(AsyncHttpConsumer):
     """``__init__`` takes no arguments, and as_asgi() copies the class onto ``__wrapped__``."""
 
+    made = 0
+
     def __init__(self) -> None:
         super().__init__()
-        self.stamp = id(self)
+        # A serial number, not id(self): the first instance may be freed before the second is
+        # made, and the second then gets the same id.
+        StampedConsumer.made += 1
+        self.stamp = StampedConsumer.made
 
     async def handle(self, body: bytes) -> None:
         await self.send_response(200, str(self.stamp).encode())
