@@ -124,12 +124,12 @@ class Transcript:
         get = message.get if type(message) is dict else getattr(message, "get", None)
         if get is not None:  # a non-dict message is kept as is; the spec checker says why
             payload = get("body") or get("bytes") or get("text")
-            if (
-                payload
-                and (type(payload) is bytes or isinstance(payload, bytes | str | bytearray))
-                and len(payload) > self.max_payload
-            ):
-                message = self._summarize(message)
+            if payload:
+                kind = type(payload)
+                if (
+                    kind is bytes or kind is str or isinstance(payload, bytes | str | bytearray)
+                ) and len(payload) > self.max_payload:
+                    message = self._summarize(message)
         total = self.total
         self._entries.append((_monotonic(), direction, message, total))
         self.total = total + 1

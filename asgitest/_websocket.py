@@ -10,6 +10,7 @@ from typing import Any, Final
 from ._assertions import WebsocketExpectMixin
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, StrictArg
+from ._engine import RUNNING
 from ._errors import (
     ProtocolError,
     ProtocolWarning,
@@ -312,11 +313,21 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         """
         __tracebackhide__ = True
         engine = self._engine
-        engine.awaiting = '"websocket.send"'
-        try:
-            response = await self.receive_output(timeout)
-        finally:
-            engine.awaiting = None
+        outbox = engine.outbox
+        if (
+            outbox
+            and self._plain_io
+            and type(outbox[0]) is dict
+            and engine.exception is None
+            and engine.violation is None
+        ):
+            response = outbox.popleft()  # what receive_output() does when a frame is waiting
+        else:
+            engine.awaiting = '"websocket.send"'
+            try:
+                response = await self.receive_output(timeout)
+            finally:
+                engine.awaiting = None
         kind = response.get("type")
         if kind != "websocket.send":
             text = f"Expected type 'websocket.send', but was '{kind}'"
@@ -450,10 +461,16 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             await self.send_input(message)
         engine.mark_disconnected(message)
         try:
-            if self._plain_io:
-                await engine.join(self._timeout(timeout), "the app to return")  # as wait()
-            else:
+            if not self._plain_io:
                 await self.wait(timeout)
+            elif engine.state == RUNNING:  # what wait() does, without two extra coroutines
+                limit = self._timeout(timeout)
+                if not await engine._wait_done(limit):
+                    raise engine.timeout_error(limit, "the app to return")
+                if engine.violation is not None or engine.exception is not None:
+                    engine.raise_failure()
+            else:
+                await engine.join(self._timeout(timeout), "the app to return")
         except Timeout:
             await engine.cancel_and_wait()
             engine.leak_warning(
