@@ -479,6 +479,7 @@ class _Registry:
         self.settings = settings
         self.phase = "setup"
         self.transcripts_shown = False
+        self.call_failed = False  # the test body failed: leaks are then not reported too
         # Insertion-ordered; an engine a test built itself leaves it when it is collected.
         self._tracked: dict[int, _Tracked] = {}
         self._by_engine: weakref.WeakKeyDictionary[Engine, _Tracked] = weakref.WeakKeyDictionary()
@@ -625,10 +626,12 @@ def _asgitest_registry(request: pytest.FixtureRequest) -> Iterator[_Registry]:
         yield registry
     finally:
         _engine.start_hook = previous
-    leaks = registry.leaks(("setup", "call", "teardown"))
+    leaks = registry.leaks(("setup", "call", "teardown"))  # (cancels what still runs)
     if not leaks:
         return
-    if settings.allow_leaks:
+    if settings.allow_leaks or registry.call_failed:
+        # A test that failed (an assertion, pytest-timeout killing it mid-wait) left its
+        # communicators open as a matter of course: its failure is the report, not a leak.
         return
     for tracked in leaks:
         if not tracked.fixture:
@@ -666,6 +669,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         return result
     finally:
         registry.phase = "teardown"
+        registry.call_failed = failed
         # Only what our fixtures handed out and the test body started: a communicator the
         # test built itself may legitimately be closed by one of its own fixtures' teardown,
         # so those are checked after teardown (and only warned about).
