@@ -531,7 +531,8 @@ class Engine:
                 self._result_tb = tb.tb_next
             raise
         finally:
-            _running_tasks.discard(self._task)  # type: ignore[arg-type]
+            if self._task is not None:
+                _running_tasks.discard(self._task)
         self._finish(None)
         return result
 
