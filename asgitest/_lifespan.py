@@ -185,10 +185,15 @@ class LifespanCommunicator(ApplicationCommunicator):
             self.supported = False
             return
         engine = self._engine
-        await self.send_input(self._startup_message)
+        if self._plain_io:
+            self._put(self._startup_message)
+        else:
+            await self.send_input(self._startup_message)
         engine.awaiting = '"lifespan.startup.complete"'
         try:
-            message = await self.receive_output(timeout)
+            message = self._waiting_message()  # (Python 3.12+: the app has answered already)
+            if message is None:
+                message = await self.receive_output(timeout)
         except Exception as error:
             if engine.done and not self._received_startup() and not engine.outbox:
                 # The app ended before it even looked at the lifespan scope's first event.
@@ -300,10 +305,15 @@ class LifespanCommunicator(ApplicationCommunicator):
         self.started = False
         self.shut_down = True
         engine = self._engine
-        await self.send_input({"type": "lifespan.shutdown"})
+        if self._plain_io:
+            self._put({"type": "lifespan.shutdown"})
+        else:
+            await self.send_input({"type": "lifespan.shutdown"})
         engine.awaiting = '"lifespan.shutdown.complete"'
         try:
-            message = await self.receive_output(timeout)
+            message = self._waiting_message()
+            if message is None:
+                message = await self.receive_output(timeout)
         except Exception as error:
             failed = self._pending("lifespan.shutdown.failed")
             if failed is not None and engine.exception is error:
@@ -314,7 +324,8 @@ class LifespanCommunicator(ApplicationCommunicator):
             engine.awaiting = None
         kind = message.get("type")
         if kind == "lifespan.shutdown.complete":
-            await self._stop_app()
+            if engine.running or engine.failed:
+                await self._stop_app()
             return
         problem: Exception
         if kind == "lifespan.shutdown.failed":

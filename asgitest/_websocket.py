@@ -313,16 +313,8 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         """
         __tracebackhide__ = True
         engine = self._engine
-        outbox = engine.outbox
-        if (
-            outbox
-            and self._plain_io
-            and type(outbox[0]) is dict
-            and engine.exception is None
-            and engine.violation is None
-        ):
-            response = outbox.popleft()  # what receive_output() does when a frame is waiting
-        else:
+        response = self._waiting_message()
+        if response is None:
             engine.awaiting = '"websocket.send"'
             try:
                 response = await self.receive_output(timeout)
