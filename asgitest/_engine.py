@@ -640,19 +640,7 @@ class Engine:
                 else:
                     signal = _TrioSignal()
                 self._app_signal = signal
-            if type(signal) is _AsyncioSignal and signal.pending is None:
-                # What signal.wait(None) does, inline: an idle connection then keeps one
-                # coroutine less alive (fewer objects for the garbage collector to walk).
-                future: asyncio.Future[bool] = signal._loop.create_future()
-                signal.pending = future
-                signal._deadline = None
-                try:
-                    await future
-                finally:
-                    if signal.pending is future:
-                        signal.pending = None
-            else:
-                await signal.wait(None)
+            await signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""

@@ -295,28 +295,22 @@ class HttpCommunicator(ApplicationCommunicator):
             if plain and self.request_body is None:
                 # What send_request() does for a plain body, without the extra coroutine.
                 self.sent_request = True
-                if engine.state == NOT_STARTED:
-                    # Queued first: on Python 3.12+ the app's first step runs in start().
-                    engine.put({"type": "http.request", "body": self.body})
-                    engine.start(eager=True)
-                else:
-                    if engine.exception is not None or engine.violation is not None:
-                        engine.raise_failure()
-                    engine.put({"type": "http.request", "body": self.body})
+                self._put({"type": "http.request", "body": self.body})
             else:
                 await self.send_request()
         informational: list[Informational] = []
         debug: dict[str, Any] | None = None
         engine.awaiting = '"http.response.start"'
-        outbox = engine.outbox
         try:
             while True:
-                if not plain:
-                    message = await self.receive_output(timeout)
-                elif outbox and engine.exception is None and engine.violation is None:
-                    message = outbox.popleft()
-                else:  # what receive_output() does, without the extra coroutine
-                    message = await engine.get(self._timeout(timeout), '"http.response.start"')
+                message = self._waiting_message()
+                if message is None:
+                    if plain:  # what receive_output() does, without the extra coroutine
+                        message = await engine.get(
+                            self._timeout(timeout), '"http.response.start"'
+                        )
+                    else:
+                        message = await self.receive_output(timeout)
                 kind = message.get("type")
                 if kind == "http.response.start":
                     break

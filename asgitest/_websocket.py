@@ -10,7 +10,6 @@ from typing import Any, Final
 from ._assertions import WebsocketExpectMixin
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
 from ._config import DEFAULT_TIMEOUT, StrictArg
-from ._engine import RUNNING
 from ._errors import (
     ProtocolError,
     ProtocolWarning,
@@ -165,12 +164,12 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             else '"websocket.accept" or "websocket.close"'
         )
         try:
-            if not plain:
-                response = await self.receive_output(timeout)
-            elif engine.outbox and engine.exception is None and engine.violation is None:
-                response = engine.outbox.popleft()
-            else:  # what receive_output() does, without the extra coroutine
-                response = await engine.get(self._timeout(timeout), engine.awaiting)
+            response = self._waiting_message()
+            if response is None:
+                if plain:  # what receive_output() does, without the extra coroutine
+                    response = await engine.get(self._timeout(timeout), engine.awaiting)
+                else:
+                    response = await self.receive_output(timeout)
         finally:
             engine.awaiting = None
         kind = response.get("type")
@@ -453,16 +452,10 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             await self.send_input(message)
         engine.mark_disconnected(message)
         try:
-            if not self._plain_io:
-                await self.wait(timeout)
-            elif engine.state == RUNNING:  # what wait() does, without two extra coroutines
-                limit = self._timeout(timeout)
-                if not await engine._wait_done(limit):
-                    raise engine.timeout_error(limit, "the app to return")
-                if engine.violation is not None or engine.exception is not None:
-                    engine.raise_failure()
+            if self._plain_io:
+                await engine.join(self._timeout(timeout), "the app to return")  # as wait()
             else:
-                await engine.join(self._timeout(timeout), "the app to return")
+                await self.wait(timeout)
         except Timeout:
             await engine.cancel_and_wait()
             engine.leak_warning(

@@ -53,18 +53,10 @@ class WebsocketChecker:
         extensions = scope.get("extensions")
         self.denial = isinstance(extensions, dict) and _DENIAL in extensions
         self.spec_version = spec_version_of(scope)
-        # What the client offered, as given: made a list only when the app picks one (R77).
-        self.subprotocols: Any = scope.get("subprotocols")
+        offered = scope.get("subprotocols") or []
+        self.subprotocols = list(offered) if not isinstance(offered, (str, bytes)) else []
         self.state = WAIT_CONNECT
         self.disconnected = False
-
-    def _offered(self) -> list[Any]:
-        offered = self.subprotocols
-        if type(offered) is not list:
-            offered = self.subprotocols = (
-                [] if not offered or isinstance(offered, (str, bytes)) else list(offered)
-            )
-        return offered
 
     # ------------------------------------------------------------------ test → app
 
@@ -268,11 +260,11 @@ class WebsocketChecker:
                     field="subprotocol",
                     fix="subprotocol=\"chat\"",
                 )
-            elif subprotocol not in self._offered():
+            elif subprotocol not in self.subprotocols:
                 report.fail(
                     "R77",
                     f'"websocket.accept" subprotocol {subprotocol!r}: the client did not offer '
-                    f"it (scope subprotocols: {self._offered()!r})",
+                    f"it (scope subprotocols: {self.subprotocols!r})",
                     offending=message,
                     field="subprotocol",
                     fix="pick one of scope['subprotocols'], or None",
