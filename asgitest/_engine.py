@@ -38,6 +38,9 @@ from ._errors import (
 )
 from ._transcript import FROM_APP, TO_APP, Transcript, format_message
 
+if sys.version_info < (3, 12):
+    from asyncio.tasks import _enter_task, _leave_task
+
 if TYPE_CHECKING:
     from ._spec import Checker
     from ._types import ASGIApp, Message, Scope
@@ -56,8 +59,14 @@ _ENDED: Final = frozenset((FINISHED, CRASHED, CANCELLED))
 # is garbage collected prints "Task was destroyed but it is pending!".
 _running_tasks: set[asyncio.Task[Any]] = set()
 
-# Python 3.12+ can run a task's first step at once (eager start).
+# Python 3.12+ can run a task's first step at once (eager start). Python 3.11 cannot: there
+# the engine runs the app's first step itself, as the app's task (see Engine._step_now).
 _EAGER: Final = sys.version_info >= (3, 12)
+
+# How the app's task wrapper begins (Engine._run_asyncio).
+_RUN: Final = 0  # at once: the task was started eagerly (Python 3.12+)
+_LAZY: Final = 1  # at a bare yield, where start() leaves it before the task first runs it
+_STEP_NOW: Final = 2  # with the app's first step run now by start() (Python 3.11)
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
@@ -247,6 +256,38 @@ def _suspend() -> Generator[None, None, None]:
     yield
 
 
+@types.coroutine
+def _first_step_now(coro: Any) -> Generator[Any, Any, Any]:
+    """Runs ``coro``'s first step at once, then lets the task drive the rest (Python 3.11).
+
+    The first ``send`` comes from ``Engine.start()``, in the app's task identity and context.
+    What the app yielded then (a future it waits on, or ``None`` for a bare yield) goes back
+    to ``start()``, which ignores it. The task's own first step arrives next: if that future
+    is not done yet it is yielded again, now to the task, which waits on it as usual. From
+    the moment the app may resume, the coroutine is delegated to with ``yield from`` (no
+    Python frame between the task and the app per step).
+    """
+    __tracebackhide__ = True
+    try:
+        yielded = coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    while True:
+        try:
+            yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # thrown in by the task: its cancellation, a bad yield
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue  # (whatever the app yields now is handed to the task first)
+        if yielded is None or not asyncio.isfuture(yielded) or yielded.done():
+            return (yield from coro)
+
+
 def _retrieve(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -315,6 +356,7 @@ class Engine:
         "_http",
         "_nursery",
         "_result_tb",
+        "_stepping",
         "_task",
         "_test_signal",
         "_trio_scope",
@@ -375,6 +417,7 @@ class Engine:
         self.awaiting: str | None = None
         self.started_at = 0.0
         self._task: asyncio.Task[Any] | None = None
+        self._stepping = False
         self._nursery: Any = None
         self._trio_scope: Any = None
         self._app_signal: Any = None
@@ -437,21 +480,24 @@ class Engine:
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
-            if eager and _EAGER and loop.get_task_factory() is None:
-                # Python 3.12+: the app's first step runs now, in its own task and context,
-                # up to its first real wait. The input queued before start() is read at once,
-                # so an HTTP app often answers without a single event-loop iteration.
-                task: asyncio.Task[Any] = asyncio.Task(  # type: ignore[call-arg]
-                    self._run_asyncio(coro, False),
-                    loop=loop,
-                    context=contextvars.Context(),
-                    eager_start=True,
-                )
+            if eager and loop.get_task_factory() is None:
+                # The app's first step runs now, in its own task and context, up to its first
+                # real wait. The input queued before start() is read at once, so an HTTP app
+                # often answers without a single event-loop iteration.
+                if _EAGER:
+                    task: asyncio.Task[Any] = asyncio.Task(  # type: ignore[call-arg]
+                        self._run_asyncio(coro, _RUN),
+                        loop=loop,
+                        context=contextvars.Context(),
+                        eager_start=True,
+                    )
+                else:
+                    task = self._step_now(loop, coro)
             else:
                 # The wrapper is advanced to its first suspension point, inside its try, so
                 # that a task cancelled before its first step still records the outcome
                 # (no done callback needed: it would cost a loop iteration per app).
-                wrapper = self._run_asyncio(coro, True)
+                wrapper = self._run_asyncio(coro, _LAZY)
                 wrapper.send(None)
                 task = loop.create_task(wrapper, context=contextvars.Context())
             self._task = task
@@ -501,16 +547,56 @@ class Engine:
         else:
             self._finish(exc)
 
-    async def _run_asyncio(self, coro: Any, suspend_first: bool) -> Any:
+    def _step_now(self, loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
+        """Python 3.11's eager start: make the app's task, then run the app's first step now,
+        as that task (``current_task()`` is the app's task, as anyio's cancel scopes need) and
+        in its context. The task's own first step, one loop iteration later, carries on."""
+        context = contextvars.Context()
+        wrapper = self._run_asyncio(coro, _STEP_NOW)
+        task = loop.create_task(wrapper, context=context)
+        self._task = task
+        # The task's first step, which the task scheduled as it was made (asyncio's own loop
+        # keeps it in ``_ready``; other loops are left alone).
+        ready = getattr(loop, "_ready", None)
+        step = ready[-1] if type(ready) is deque and ready else None
+        current = asyncio.current_task(loop)
+        if current is not None:
+            _leave_task(loop, current)
+        _enter_task(loop, task)
+        self._stepping = True
+        try:
+            context.run(wrapper.send, None)
+        finally:
+            self._stepping = False
+            _leave_task(loop, task)
+            if current is not None:
+                _enter_task(loop, current)
+        if (
+            self.state in _ENDED
+            and isinstance(step, asyncio.Handle)
+            and getattr(getattr(step, "_callback", None), "__self__", None) is task
+        ):
+            # The app ended in its first step (an HTTP app answering a queued request): end
+            # the task now, as an eager start does, rather than leave a step behind for each
+            # request. The engine holds the outcome; the task only needs to be done.
+            step.cancel()
+            wrapper.close()
+            if self.state == CANCELLED:
+                asyncio.Future.cancel(task)
+            else:
+                asyncio.Future.set_result(task, None)
+        return task
+
+    async def _run_asyncio(self, coro: Any, mode: int) -> Any:
         """The app's task: runs the app and records its outcome as soon as it ends (in this
         task, one loop iteration before a done callback could)."""
         __tracebackhide__ = True
         started = False
         try:
-            if suspend_first:
+            if mode == _LAZY:
                 await _suspend()  # where start() leaves this coroutine before the task runs it
             started = True
-            result = await coro
+            result = await (_first_step_now(coro) if mode == _STEP_NOW else coro)
         except BaseException as exc:  # CancelledError included: _finish tells them apart
             task = asyncio.current_task()
             if not started:
@@ -528,12 +614,19 @@ class Engine:
             tb = self._result_tb
             if tb is not None and tb.tb_frame is sys._getframe():
                 # Report the app's traceback from the app's frame, as without this wrapper.
-                self._result_tb = tb.tb_next
+                tb = tb.tb_next
+                if tb is not None and tb.tb_frame.f_code is _first_step_now.__code__:
+                    tb = tb.tb_next
+                self._result_tb = tb
+            if self._stepping:
+                await _suspend()  # end in the task's own first step, not inside start()
             raise
         finally:
             if self._task is not None:
                 _running_tasks.discard(self._task)
         self._finish(None)
+        if self._stepping:
+            await _suspend()  # end in the task's own first step, not inside start()
         return result
 
     def _finish(self, exc: BaseException | None) -> None:

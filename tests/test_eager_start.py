@@ -1,13 +1,16 @@
-"""When the app's first step runs: at once on Python 3.12+ (eager task start) once its first
-input is queued, else when the test next waits. Both must look the same to the app."""
+"""When the app's first step runs: at once, once its first input is queued (Python 3.12+ starts
+the task eagerly; on 3.11 the engine runs the first step itself, as the app's task). Either
+way it must look to the app as if its task had started normally."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import sys
+import gc
+import traceback
 from typing import Any
 
+import anyio
 import pytest
 
 from asgitest import (
@@ -19,7 +22,6 @@ from asgitest import (
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
-EAGER = sys.version_info >= (3, 12)
 TEST_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("TEST_VAR", default="unset")
 
 
@@ -44,12 +46,11 @@ async def test_the_first_step_runs_when_the_first_input_is_queued() -> None:
     scope = HttpCommunicator(app, "GET", "/").scope
     communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": b""})
-    if EAGER:
-        # The app has already read its request and answered, without the loop running.
-        assert app.first_message == {"type": "http.request", "body": b""}
-        assert len(communicator.output_queue._deque) == 2
-    else:
-        assert app.first_message is None  # it runs when the test next waits
+    # The app has already read its request and answered, without the loop running.
+    assert app.first_message == {"type": "http.request", "body": b""}
+    assert len(communicator.output_queue._deque) == 2
+    # ... and its task is over: nothing is left behind for the loop to run.
+    assert app.task.done()
     assert (await communicator.receive_output())["type"] == "http.response.start"
     assert (await communicator.receive_output())["body"] == b"ok"
     await communicator.wait()
@@ -106,3 +107,103 @@ async def test_an_app_that_raises_in_its_first_step_is_reported_by_the_next_call
     communicator = HttpCommunicator(crash, "GET", "/")
     with pytest.raises(ValueError, match="boom in the first step"):
         await communicator.get_response()
+
+
+async def test_an_app_suspended_in_its_first_step_resumes_in_its_own_task() -> None:
+    tasks: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        tasks.append(asyncio.current_task())
+        await asyncio.sleep(0)  # a bare yield in the first step
+        tasks.append(asyncio.current_task())
+        assert (await receive())["type"] == "websocket.connect"
+        tasks.append(asyncio.current_task())
+        await send({"type": "websocket.accept"})
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+        tasks.append(asyncio.current_task())
+
+    communicator = WebsocketCommunicator(app, "/")
+    assert await communicator.connect() == (True, None)
+    await communicator.disconnect()
+    assert len(tasks) == 4
+    assert tasks[0] is not asyncio.current_task()
+    assert all(task is tasks[0] for task in tasks)
+    assert tasks[0].done()
+
+
+async def test_an_anyio_cancel_scope_entered_in_the_first_step_outlives_it() -> None:
+    # anyio binds a cancel scope (and a task group) to the task that enters it: the first step
+    # must run as the app's own task, or the scope breaks when the app resumes later.
+    events: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def ticker() -> None:
+            try:
+                await anyio.sleep_forever()
+            finally:
+                events.append("ticker cancelled")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(ticker)
+            assert (await receive())["type"] == "websocket.connect"
+            await send({"type": "websocket.accept"})
+            with anyio.move_on_after(30):
+                message = await receive()
+            events.append(message["type"])
+            group.cancel_scope.cancel()
+
+    communicator = WebsocketCommunicator(app, "/")
+    assert await communicator.connect() == (True, None)
+    await communicator.disconnect()
+    assert events == ["websocket.disconnect", "ticker cancelled"]
+
+
+async def test_an_app_cancelled_before_its_task_ran_unwinds_from_where_it_waits() -> None:
+    events: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        try:
+            await receive()
+        except asyncio.CancelledError:
+            events.append("cancelled while receiving")
+            raise
+        finally:
+            events.append("cleaned up")
+
+    communicator = WebsocketCommunicator(app, "/")
+    assert await communicator.connect() == (True, None)  # no loop iteration so far
+    communicator.stop()  # cancels the app
+    await communicator.aclose()
+    assert communicator.future.cancelled()
+    assert events == ["cancelled while receiving", "cleaned up"]
+
+
+async def test_an_app_crashing_in_its_first_step_is_reported_from_its_own_frame() -> None:
+    async def crash(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise ValueError("boom in the first step")
+
+    communicator = HttpCommunicator(crash, "GET", "/")
+    with pytest.raises(ValueError) as info:
+        await communicator.get_response()
+    frames = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
+    # The test's own call, then straight into the app: no asgitest wrapper in between.
+    assert frames[-1] == "crash"
+    assert "_run_asyncio" not in frames
+    assert "_first_step_now" not in frames
+
+
+async def test_no_task_is_left_pending_after_many_requests_without_a_loop_iteration() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    before = len(asyncio.all_tasks())
+    for _ in range(50):
+        await HttpCommunicator(app, "GET", "/").get_response()
+    gc.collect()
+    assert len(asyncio.all_tasks()) == before
