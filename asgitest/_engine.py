@@ -352,6 +352,7 @@ class Engine:
     __slots__ = (
         "__weakref__",
         "_app_signal",
+        "_clock",
         "_close_requested",
         "_http",
         "_nursery",
@@ -422,6 +423,7 @@ class Engine:
         self._trio_scope: Any = None
         self._app_signal: Any = None
         self._test_signal: Any = None
+        self._clock: _LoopClock | None = None
         self._close_requested = False
         self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
@@ -462,6 +464,8 @@ class Engine:
             loop = None
         backend = "asyncio" if loop is not None else current_backend()
         self.backend = backend
+        if loop is not None:
+            self._clock = _clock_for(loop)
         if start_hook is not None:
             start_hook(self)
         try:
@@ -474,9 +478,10 @@ class Engine:
             return
         coro = awaitable if type(awaitable) is CoroutineType else _as_coroutine(awaitable, self.app)
         if loop is not None:
-            # The app's signal is made when the app first blocks in receive() (an HTTP app
-            # that finds its request queued never does).
-            self._test_signal = _AsyncioSignal(loop, _clock_for(loop))
+            # The signals are made when a side first waits: the app's when it first blocks in
+            # receive() (an HTTP app that finds its request queued never does), the test's
+            # when it first waits for the app (a connect() answered in the app's first step
+            # does not). Ten thousand idle connections hold fewer objects.
             self._set_started()
             # A fresh, empty contextvars context, as asgiref does: the test's context
             # variables must not leak into the app.
@@ -727,13 +732,20 @@ class Engine:
                 continue
             signal = self._app_signal
             if signal is None:
-                test_signal = self._test_signal
-                if isinstance(test_signal, _AsyncioSignal):
-                    signal = _AsyncioSignal(test_signal._loop, test_signal._clock)
-                else:
-                    signal = _TrioSignal()
+                clock = self._clock
+                signal = _TrioSignal() if clock is None else _AsyncioSignal(clock.loop, clock)
                 self._app_signal = signal
-            await signal.wait(None)
+            if type(signal) is _AsyncioSignal and signal.pending is None:
+                # signal.wait(None), inline: one coroutine less kept alive per idle app.
+                future = signal._loop.create_future()
+                signal.pending = future
+                try:
+                    await future
+                finally:
+                    if signal.pending is future:
+                        signal.pending = None
+            else:
+                await signal.wait(None)
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
@@ -755,7 +767,8 @@ class Engine:
             except ProtocolError as error:
                 if self.violation is None:
                     self.violation = error
-                    self._test_signal.wake()
+                    if self._test_signal is not None:
+                        self._test_signal.wake()
                 raise
         if kind is None:
             pass
@@ -776,7 +789,7 @@ class Engine:
             self._wake_app()
         self.outbox.append(message)
         signal = self._test_signal
-        if signal.pending is not None:
+        if signal is not None and signal.pending is not None:
             signal.wake()
 
     def _track_http(self, message: Message) -> None:
@@ -861,6 +874,8 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
         signal = self._test_signal
+        if signal is None:
+            signal = self._new_test_signal()
         while True:
             if self.state in _ENDED:
                 if self.violation is not None or self.exception is not None:
@@ -907,7 +922,10 @@ class Engine:
             if self.done or remaining <= 0:
                 return True
             self._claim_test_signal()
-            await self._test_signal.wait(remaining)
+            signal = self._test_signal
+            if signal is None:
+                signal = self._new_test_signal()
+            await signal.wait(remaining)
 
     async def join(self, timeout: float | None, awaited: str) -> None:
         """Wait until the app has finished; raises its failure, or Timeout (no cancel)."""
@@ -924,6 +942,8 @@ class Engine:
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
         signal = self._test_signal
+        if signal is None:
+            signal = self._new_test_signal()
         while True:
             if remaining is not None and remaining <= 0:
                 return False
@@ -935,8 +955,18 @@ class Engine:
             if deadline is not None:
                 remaining = deadline - time.monotonic()
 
+    def _new_test_signal(self) -> Any:
+        """The test's signal, made when the test first waits (asyncio; trio's is made at
+        start)."""
+        clock = self._clock
+        if clock is None:  # (cannot happen: start() sets it on asyncio)
+            raise RuntimeError("asgitest: the engine waited before its app was started")
+        signal = self._test_signal = _AsyncioSignal(clock.loop, clock)
+        return signal
+
     def _claim_test_signal(self) -> None:
-        if self._test_signal.waiting:
+        signal = self._test_signal
+        if signal is not None and signal.waiting:
             raise UsageError(
                 f"Two tasks are waiting on the same communicator ({describe_scope(self.scope)}) "
                 "at once. A communicator has one reader: await its calls one after the other, "

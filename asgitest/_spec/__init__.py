@@ -79,13 +79,16 @@ def make_checker(
     __tracebackhide__ = True
     if strict == "off":
         return None
-    report = Reporter(scope, strict, transcript, on_finding)
     if scope_key is not None:
-        validate_built_scope(scope, report, scope_key)
-        return _CHECKERS[scope["type"]](scope, report)
-    validate_scope(scope, report)
+        # A checker is its own Reporter.
+        checker = _CHECKERS[scope["type"]](scope, strict, transcript, on_finding)
+        validate_built_scope(scope, checker, scope_key)
+        return checker
     kind = scope.get("type") if isinstance(scope, dict) else None
     factory = _CHECKERS.get(kind) if isinstance(kind, str) else None
     if factory is None:
+        validate_scope(scope, Reporter(scope, strict, transcript, on_finding))
         return None
-    return factory(scope, report)
+    checker = factory(scope, strict, transcript, on_finding)
+    validate_scope(scope, checker)
+    return checker

@@ -12,7 +12,11 @@ from .._errors import ProtocolError as ProtocolErrorType
 from ._rules import Reporter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._config import Strictness
     from .._errors import ProtocolError
+    from .._transcript import Transcript
     from .._types import Message, Scope
 
 __all__ = ["HttpChecker", "check_headers", "describe_value", "spec_version_of"]
@@ -247,7 +251,7 @@ def check_headers(
     return pairs
 
 
-class HttpChecker:
+class HttpChecker(Reporter):
     """Checks one HTTP connection: the app's response messages and the test's request messages."""
 
     __slots__ = (
@@ -260,7 +264,6 @@ class HttpChecker:
         "no_body_status",
         "pathsend_seen",
         "quiet",
-        "report",
         "request_done",
         "sent",
         "state",
@@ -268,9 +271,19 @@ class HttpChecker:
         "debug_seen",
     )
 
-    def __init__(self, scope: Scope, report: Reporter) -> None:
-        self.report = report
-        self.quiet = report.strict == "error"  # pedantic findings are ignored
+    def __init__(
+        self,
+        scope: Scope,
+        strict: Strictness,
+        transcript: Transcript | None = None,
+        on_finding: Callable[[ProtocolError], None] | None = None,
+    ) -> None:
+        # The checker is its own Reporter (one object per connection, not two).
+        self.scope = scope
+        self.strict = strict
+        self.transcript = transcript
+        self.on_finding = on_finding
+        self.quiet = strict == "error"  # pedantic findings are ignored
         extensions = scope.get("extensions")
         self.exts: dict[str, Any] = extensions if isinstance(extensions, dict) else {}
         self.head = scope.get("method") == "HEAD"
@@ -303,7 +316,7 @@ class HttpChecker:
                 return
             if more is True:
                 return
-        report = self.report
+        report = self
         if kind is None and isinstance(message, dict):
             kind = message.get("type")
         if kind == "http.disconnect":
@@ -362,7 +375,7 @@ class HttpChecker:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
             if not self.disconnected:
-                _bad_message(self.report, message)
+                _bad_message(self, message)
             return
         if kind == "http.response.body" and self.state == BODY and not self.disconnected:
             body = message.get("body", b"")
@@ -419,7 +432,7 @@ class HttpChecker:
             return
         handler = _HTTP_DISPATCH.get(kind)
         if handler is None:
-            _unknown(self.report, message, kind, "http", self._expected())
+            _unknown(self, message, kind, "http", self._expected())
             return
         handler(self, message)
 
@@ -439,7 +452,7 @@ class HttpChecker:
             return True
         if kind == "http.response.trailers" and self.trailers:
             return True  # already reported at trailers=True (R111)
-        self.report.fail(
+        self.fail(
             rule,
             f'"{kind}" sent, but the scope does not advertise the "{name}" extension',
             offending=message,
@@ -453,7 +466,7 @@ class HttpChecker:
         __tracebackhide__ = True
         if self.state != DONE:
             return False
-        self.report.fail(
+        self.fail(
             "R55",
             f"{_show(message)} sent after the response was already complete",
             offending=message,
@@ -465,7 +478,7 @@ class HttpChecker:
 
     def _start(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self.state != START:
             if self._after_done(message):
                 return
@@ -557,7 +570,7 @@ class HttpChecker:
             if length < 0 or not value.strip().isdigit():
                 raise ValueError
         except ValueError:
-            self.report.fail(
+            self.fail(
                 "R50",
                 f'"http.response.start" content-length {value!r} is not a non-negative integer',
                 offending=message,
@@ -566,7 +579,7 @@ class HttpChecker:
             )
             return
         if self.content_length is not None and self.content_length != length:
-            self.report.fail(
+            self.fail(
                 "R50",
                 f'"http.response.start" has two different content-length headers '
                 f"({self.content_length} and {length})",
@@ -580,9 +593,9 @@ class HttpChecker:
         """After ``size`` more bytes (already counted in ``sent``): HEAD/204/304, content-length."""
         __tracebackhide__ = True
         if self.head or self.no_body_status:
-            if not self.report.is_quiet("pedantic"):
+            if not self.is_quiet("pedantic"):
                 why = "a HEAD request" if self.head else "a 204/304 response"
-                self.report.fail(
+                self.fail(
                     "R51",
                     f'"http.response.body" carries {size} bytes for {why}; servers drop them',
                     offending=message,
@@ -592,7 +605,7 @@ class HttpChecker:
             return
         declared = self.content_length
         if declared is not None and self.sent > declared:
-            self.report.fail(
+            self.fail(
                 "R50",
                 f"the body is longer than the declared content-length: {self.sent} bytes sent, "
                 f"content-length is {declared} (in \"http.response.body\" body)",
@@ -612,7 +625,7 @@ class HttpChecker:
             self.state = DONE
         declared = self.content_length
         if declared is not None and self.sent < declared and not self.head:
-            self.report.fail(
+            self.fail(
                 "R50",
                 f"the body is shorter than the declared content-length: {self.sent} bytes sent, "
                 f"content-length is {declared} (final \"http.response.body\", more_body=False)",
@@ -623,7 +636,7 @@ class HttpChecker:
 
     def _body(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self._after_done(message):
             return
         if self.state == START:
@@ -688,7 +701,7 @@ class HttpChecker:
 
     def _trailers(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.trailers"):
             return
         if not self.trailers:
@@ -729,7 +742,7 @@ class HttpChecker:
 
     def _push(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.push") or self._after_done(message):
             return
         if self.state != BODY:
@@ -754,7 +767,7 @@ class HttpChecker:
 
     def _zerocopysend(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.zerocopysend") or self._after_done(message):
             return
         if self.state != BODY:
@@ -808,7 +821,7 @@ class HttpChecker:
 
     def _pathsend(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.pathsend") or self._after_done(message):
             return
         if self.state != BODY:
@@ -846,7 +859,7 @@ class HttpChecker:
 
     def _early_hint(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.early_hint") or self._after_done(message):
             return
         links = message.get("links")
@@ -884,7 +897,7 @@ class HttpChecker:
 
     def _debug(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message, "http.response.debug") or self._after_done(message):
             return
         if self.state != START or self.debug_seen:
@@ -929,11 +942,11 @@ class HttpChecker:
             return None
         if self.disconnected or self.state == DONE:
             return None
-        return _capture(self.report, self._exit_violation)
+        return _capture(self, self._exit_violation)
 
     def _exit_violation(self) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self.state == START:
             report.fail(
                 "R57",

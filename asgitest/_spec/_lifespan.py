@@ -9,7 +9,11 @@ from ._http import _bad_message, _capture, _show, _unknown, describe_value
 from ._rules import Reporter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._config import Strictness
     from .._errors import ProtocolError
+    from .._transcript import Transcript
     from .._types import Message, Scope
 
 __all__ = ["LifespanChecker"]
@@ -37,13 +41,23 @@ _ANSWERS: Final = {
 }
 
 
-class LifespanChecker:
+class LifespanChecker(Reporter):
     """Checks the lifespan conversation: what the server delivers and what the app answers."""
 
-    __slots__ = ("report", "state")
+    __slots__ = ("state",)
 
-    def __init__(self, scope: Scope, report: Reporter) -> None:
-        self.report = report
+    def __init__(
+        self,
+        scope: Scope,
+        strict: Strictness,
+        transcript: Transcript | None = None,
+        on_finding: Callable[[ProtocolError], None] | None = None,
+    ) -> None:
+        # The checker is its own Reporter (one object per connection, not two).
+        self.scope = scope
+        self.strict = strict
+        self.transcript = transcript
+        self.on_finding = on_finding
         self.state = IDLE
 
     def on_input(self, message: Message) -> None:
@@ -51,7 +65,7 @@ class LifespanChecker:
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "lifespan.startup":
             if self.state != IDLE:
-                self.report.fail(
+                self.fail(
                     "R94",
                     f'"lifespan.startup" delivered {_NAMES[self.state]}; a server sends it once, '
                     "first",
@@ -62,7 +76,7 @@ class LifespanChecker:
             self.state = STARTING
         elif kind == "lifespan.shutdown":
             if self.state not in (STARTED, STARTING):
-                self.report.fail(
+                self.fail(
                     "R96",
                     f'"lifespan.shutdown" delivered {_NAMES[self.state]}; a server sends it once, '
                     "after startup completed",
@@ -72,7 +86,7 @@ class LifespanChecker:
                 )
             self.state = STOPPING
         else:
-            self.report.fail(
+            self.fail(
                 "R12",
                 f"no server sends {_show(message)} to a lifespan application (it receives "
                 '"lifespan.startup" and "lifespan.shutdown")',
@@ -86,7 +100,7 @@ class LifespanChecker:
 
     def on_send(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         try:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
@@ -146,14 +160,14 @@ class LifespanChecker:
                 )
             return None
         if self.state in (IDLE, STARTING):
-            return _capture(self.report, self._returned_unanswered)
+            return _capture(self, self._returned_unanswered)
         if self.state == STARTED:
-            return _capture(self.report, self._returned_early)
+            return _capture(self, self._returned_early)
         return None
 
     def _returned_unanswered(self) -> None:
         __tracebackhide__ = True
-        self.report.fail(
+        self.fail(
             "R17",
             "the app returned on the lifespan scope without answering \"lifespan.startup\"; an "
             "app that does not support lifespan should raise, so the server knows",
@@ -163,7 +177,7 @@ class LifespanChecker:
 
     def _returned_early(self) -> None:
         __tracebackhide__ = True
-        self.report.fail(
+        self.fail(
             "R96",
             "the app returned after \"lifespan.startup.complete\" without waiting for "
             '"lifespan.shutdown"; its shutdown code will never run',

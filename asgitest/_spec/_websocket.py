@@ -19,7 +19,11 @@ from ._http import (
 from ._rules import Reporter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._config import Strictness
     from .._errors import ProtocolError
+    from .._transcript import Transcript
     from .._types import Message, Scope
 
 __all__ = ["WebsocketChecker"]
@@ -36,25 +40,39 @@ _VALID_CLOSE: Final = frozenset(
 )
 
 
-class WebsocketChecker:
+class WebsocketChecker(Reporter):
     """Checks one WebSocket connection in both directions."""
 
     __slots__ = (
         "denial",
         "disconnected",
-        "report",
         "spec_version",
         "state",
         "subprotocols",
     )
 
-    def __init__(self, scope: Scope, report: Reporter) -> None:
-        self.report = report
+    def __init__(
+        self,
+        scope: Scope,
+        strict: Strictness,
+        transcript: Transcript | None = None,
+        on_finding: Callable[[ProtocolError], None] | None = None,
+    ) -> None:
+        # The checker is its own Reporter (one object per connection, not two).
+        self.scope = scope
+        self.strict = strict
+        self.transcript = transcript
+        self.on_finding = on_finding
         extensions = scope.get("extensions")
         self.denial = isinstance(extensions, dict) and _DENIAL in extensions
         self.spec_version = spec_version_of(scope)
-        offered = scope.get("subprotocols") or []
-        self.subprotocols = list(offered) if not isinstance(offered, (str, bytes)) else []
+        offered = scope.get("subprotocols") or ()
+        # A tuple: no list kept alive per connection (an empty one is shared). A malformed
+        # value is reported by the scope check that follows.
+        try:
+            self.subprotocols = tuple(offered) if not isinstance(offered, (str, bytes)) else ()
+        except TypeError:
+            self.subprotocols = ()
         self.state = WAIT_CONNECT
         self.disconnected = False
 
@@ -62,7 +80,7 @@ class WebsocketChecker:
 
     def on_input(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "websocket.connect":
             if self.state != WAIT_CONNECT or self.disconnected:
@@ -167,7 +185,7 @@ class WebsocketChecker:
         try:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
-            _bad_message(self.report, message)
+            _bad_message(self, message)
             return
         if kind == "websocket.send" and self.state == CONNECTED:
             text = message.get("text")
@@ -180,7 +198,7 @@ class WebsocketChecker:
             return
         handler = _WS_DISPATCH.get(kind)
         if handler is None:
-            _unknown(self.report, message, kind, "websocket", self._expected())
+            _unknown(self, message, kind, "websocket", self._expected())
             return
         handler(self, message)
 
@@ -198,7 +216,7 @@ class WebsocketChecker:
     def _closed(self, message: Message) -> bool:
         __tracebackhide__ = True
         if self.state == CLOSED:
-            self.report.fail(
+            self.fail(
                 "R89",
                 f"{_show(message)} sent after the app closed the connection",
                 offending=message,
@@ -208,7 +226,7 @@ class WebsocketChecker:
             )
             return True
         if self.state == RESPONSE:
-            self.report.fail(
+            self.fail(
                 "R103",
                 f"{_show(message)} sent during a denial response; only "
                 '"websocket.http.response.body" may follow "websocket.http.response.start"',
@@ -222,7 +240,7 @@ class WebsocketChecker:
     def _before_connect(self, message: Message) -> None:
         __tracebackhide__ = True
         if self.state == WAIT_CONNECT:
-            self.report.fail(
+            self.fail(
                 "R73",
                 f'{_show(message)} sent before "websocket.connect" was received; await '
                 "receive() first",
@@ -235,7 +253,7 @@ class WebsocketChecker:
 
     def _accept(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self._closed(message):
             return
         if self.state == CONNECTED:
@@ -264,7 +282,7 @@ class WebsocketChecker:
                 report.fail(
                     "R77",
                     f'"websocket.accept" subprotocol {subprotocol!r}: the client did not offer '
-                    f"it (scope subprotocols: {self.subprotocols!r})",
+                    f"it (scope subprotocols: {list(self.subprotocols)!r})",
                     offending=message,
                     field="subprotocol",
                     fix="pick one of scope['subprotocols'], or None",
@@ -302,7 +320,7 @@ class WebsocketChecker:
 
     def _close(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self._closed(message):
             return
         code = message.get("code", 1000)
@@ -376,7 +394,7 @@ class WebsocketChecker:
 
     def _send(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if self._closed(message):
             return
         if self.state != CONNECTED:
@@ -426,7 +444,7 @@ class WebsocketChecker:
         __tracebackhide__ = True
         if self.denial:
             return True
-        self.report.fail(
+        self.fail(
             "R103",
             f'{_show(message)} sent, but the scope does not advertise the "{_DENIAL}" extension',
             offending=message,
@@ -438,7 +456,7 @@ class WebsocketChecker:
 
     def _denial_start(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message) or self._closed(message):
             return
         if self.state == CONNECTED:
@@ -476,7 +494,7 @@ class WebsocketChecker:
 
     def _denial_body(self, message: Message) -> None:
         __tracebackhide__ = True
-        report = self.report
+        report = self
         if not self._gate(message):
             return
         if self.state != RESPONSE:
@@ -536,14 +554,14 @@ class WebsocketChecker:
         if self.disconnected:
             return None
         if self.state in (WAIT_CONNECT, HANDSHAKE):
-            return _capture(self.report, self._exit_no_handshake)
+            return _capture(self, self._exit_no_handshake)
         if self.state == RESPONSE:
-            return _capture(self.report, self._exit_denial)
+            return _capture(self, self._exit_denial)
         return None
 
     def _exit_no_handshake(self) -> None:
         __tracebackhide__ = True
-        self.report.fail(
+        self.fail(
             "R90",
             'the app returned without answering the handshake (no "websocket.accept" or '
             '"websocket.close")',
@@ -553,7 +571,7 @@ class WebsocketChecker:
 
     def _exit_denial(self) -> None:
         __tracebackhide__ = True
-        self.report.fail(
+        self.fail(
             "R103",
             "the app returned without finishing its denial response (the last "
             '"websocket.http.response.body" had more_body=True, or none was sent)',
