@@ -63,10 +63,6 @@ _running_tasks: set[asyncio.Task[Any]] = set()
 # the engine runs the app's first step itself, as the app's task (see Engine._step_now).
 _EAGER: Final = sys.version_info >= (3, 12)
 
-# How the app's task wrapper begins (Engine._run_asyncio).
-_RUN: Final = 0  # at once: the task was started eagerly (Python 3.12+)
-_LAZY: Final = 1  # at a bare yield, where start() leaves it before the task first runs it
-_STEP_NOW: Final = 2  # with the app's first step run now by start() (Python 3.11)
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
@@ -254,38 +250,6 @@ class _AsyncioSignal:
 def _suspend() -> Generator[None, None, None]:
     """Suspends a coroutine once (a bare yield, as ``asyncio.sleep(0)``)."""
     yield
-
-
-@types.coroutine
-def _first_step_now(coro: Any) -> Generator[Any, Any, Any]:
-    """Runs ``coro``'s first step at once, then lets the task drive the rest (Python 3.11).
-
-    The first ``send`` comes from ``Engine.start()``, in the app's task identity and context.
-    What the app yielded then (a future it waits on, or ``None`` for a bare yield) goes back
-    to ``start()``, which ignores it. The task's own first step arrives next: if that future
-    is not done yet it is yielded again, now to the task, which waits on it as usual. From
-    the moment the app may resume, the coroutine is delegated to with ``yield from`` (no
-    Python frame between the task and the app per step).
-    """
-    __tracebackhide__ = True
-    try:
-        yielded = coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    while True:
-        try:
-            yield yielded
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:  # thrown in by the task: its cancellation, a bad yield
-            try:
-                yielded = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-            continue  # (whatever the app yields now is handed to the task first)
-        if yielded is None or not asyncio.isfuture(yielded) or yielded.done():
-            return (yield from coro)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
@@ -491,7 +455,7 @@ class Engine:
                 # often answers without a single event-loop iteration.
                 if _EAGER:
                     task: asyncio.Task[Any] = asyncio.Task(  # type: ignore[call-arg]
-                        self._run_asyncio(coro, _RUN),
+                        self._run_asyncio(coro, False),
                         loop=loop,
                         context=contextvars.Context(),
                         eager_start=True,
@@ -502,7 +466,7 @@ class Engine:
                 # The wrapper is advanced to its first suspension point, inside its try, so
                 # that a task cancelled before its first step still records the outcome
                 # (no done callback needed: it would cost a loop iteration per app).
-                wrapper = self._run_asyncio(coro, _LAZY)
+                wrapper = self._run_asyncio(coro, True)
                 wrapper.send(None)
                 task = loop.create_task(wrapper, context=contextvars.Context())
             self._task = task
@@ -557,7 +521,7 @@ class Engine:
         as that task (``current_task()`` is the app's task, as anyio's cancel scopes need) and
         in its context. The task's own first step, one loop iteration later, carries on."""
         context = contextvars.Context()
-        wrapper = self._run_asyncio(coro, _STEP_NOW)
+        wrapper = self._drive_asyncio(coro)
         task = loop.create_task(wrapper, context=context)
         self._task = task
         # The task's first step, which the task scheduled as it was made (asyncio's own loop
@@ -592,47 +556,92 @@ class Engine:
                 asyncio.Future.set_result(task, None)
         return task
 
-    async def _run_asyncio(self, coro: Any, mode: int) -> Any:
+    async def _run_asyncio(self, coro: Any, suspend_first: bool) -> Any:
         """The app's task: runs the app and records its outcome as soon as it ends (in this
         task, one loop iteration before a done callback could)."""
         __tracebackhide__ = True
         started = False
         try:
-            if mode == _LAZY:
+            if suspend_first:
                 await _suspend()  # where start() leaves this coroutine before the task runs it
             started = True
-            result = await (_first_step_now(coro) if mode == _STEP_NOW else coro)
+            result = await coro
         except BaseException as exc:  # CancelledError included: _finish tells them apart
-            task = asyncio.current_task()
             if not started:
                 coro.close()  # cancelled before its first step: the app never ran
-            if isinstance(exc, asyncio.CancelledError):
-                if not self.cancelled_by_us:
-                    # cancelling() > 0: someone cancelled the task (the loop closing, the
-                    # test); 0: the app raised CancelledError by itself.
-                    self.cancelled_from_outside = task is not None and task.cancelling() > 0
-            elif task is not None:
-                # The failure is reported to the test by the engine: mark the task's
-                # exception retrieved, or asyncio logs "never retrieved" when it is collected.
-                task.add_done_callback(_retrieve)
-            self._finish(exc)
-            tb = self._result_tb
-            if tb is not None and tb.tb_frame is sys._getframe():
-                # Report the app's traceback from the app's frame, as without this wrapper.
-                tb = tb.tb_next
-                if tb is not None and tb.tb_frame.f_code is _first_step_now.__code__:
-                    tb = tb.tb_next
-                self._result_tb = tb
+            self._app_raised(exc, sys._getframe())
+            raise
+        finally:
+            if self._task is not None:
+                _running_tasks.discard(self._task)
+        self._finish(None)
+        return result
+
+    @types.coroutine
+    def _drive_asyncio(self, coro: Any) -> Generator[Any, Any, Any]:
+        """The app's task on Python 3.11, whose first step ``start()`` runs at once (as
+        ``_run_asyncio``, but a generator: it can hand the task what the app yielded).
+
+        The first ``send`` comes from ``_step_now()``, as the app's task and in its context.
+        What the app yielded then (a future it waits on, or ``None`` for a bare yield) goes
+        back to ``_step_now()``, which ignores it. The task's own first step arrives next: a
+        future that is not done yet is yielded again, now to the task, which waits on it as
+        usual. From the moment the app may resume, the app is delegated to with ``yield
+        from`` (no Python code between the task and the app per step).
+        """
+        __tracebackhide__ = True
+        try:
+            try:
+                yielded = coro.send(None)
+            except StopIteration as stop:
+                result = stop.value
+            else:
+                while True:
+                    try:
+                        yield yielded
+                    except GeneratorExit:
+                        coro.close()
+                        raise
+                    except BaseException as thrown:  # from the task: a cancel, a bad yield
+                        try:
+                            yielded = coro.throw(thrown)
+                        except StopIteration as stop:
+                            result = stop.value
+                            break
+                        continue  # (whatever the app yields now goes to the task first)
+                    if yielded is None or not asyncio.isfuture(yielded) or yielded.done():
+                        result = yield from coro
+                        break
+        except BaseException as exc:
+            self._app_raised(exc, sys._getframe())
             if self._stepping:
-                await _suspend()  # end in the task's own first step, not inside start()
+                yield  # end in the task's own first step, not inside start()
             raise
         finally:
             if self._task is not None:
                 _running_tasks.discard(self._task)
         self._finish(None)
         if self._stepping:
-            await _suspend()  # end in the task's own first step, not inside start()
+            yield  # end in the task's own first step, not inside start()
         return result
+
+    def _app_raised(self, exc: BaseException, frame: types.FrameType) -> None:
+        """Record that the app's task ended with ``exc`` (raised by the app, or thrown in)."""
+        task = asyncio.current_task()
+        if isinstance(exc, asyncio.CancelledError):
+            if not self.cancelled_by_us:
+                # cancelling() > 0: someone cancelled the task (the loop closing, the test);
+                # 0: the app raised CancelledError by itself.
+                self.cancelled_from_outside = task is not None and task.cancelling() > 0
+        elif task is not None:
+            # The failure is reported to the test by the engine: mark the task's exception
+            # retrieved, or asyncio logs "never retrieved" when it is collected.
+            task.add_done_callback(_retrieve)
+        self._finish(exc)
+        tb = self._result_tb
+        if tb is not None and tb.tb_frame is frame:
+            # Report the app's traceback from the app's frame, as without this wrapper.
+            self._result_tb = tb.tb_next
 
     def _finish(self, exc: BaseException | None) -> None:
         if self.state in _ENDED:

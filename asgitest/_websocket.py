@@ -25,6 +25,8 @@ from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 __all__ = ["WebsocketCommunicator"]
 
+_NO_HEADERS: Final = object()  # an accept without "headers"
+
 DENIAL: Final = "websocket.http.response"
 
 
@@ -90,7 +92,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     ) -> None:
         if not isinstance(path, str):
             raise TypeError(f"Expected str, got {type(path)}")
-        self.response_headers: Any = None
+        self._response_headers: Any = None
         self.subprotocol: str | None = None
         self.close_code: int | None = None
         self.close_reason: str = ""
@@ -120,6 +122,20 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             transcript_size=transcript_size,
             _scope_key=scope_key,
         )
+
+    @property
+    def response_headers(self) -> Any:
+        """The ``headers`` of the app's ``websocket.accept`` (``None`` until accepted)."""
+        headers = self._response_headers
+        if headers is _NO_HEADERS:
+            # Accepted without headers: the empty list is made when first asked for, not
+            # kept alive in every idle connection.
+            headers = self._response_headers = []
+        return headers
+
+    @response_headers.setter
+    def response_headers(self, value: Any) -> None:
+        self._response_headers = value
 
     async def connect(
         self, timeout: TimeoutArg = DEFAULT, *, raise_on_reject: bool = False
@@ -218,7 +234,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 transcript=self.transcript,
                 scope=self.scope,
             )
-        self.response_headers = response.get("headers", [])
+        self._response_headers = response.get("headers", _NO_HEADERS)
         self.subprotocol = response.get("subprotocol", None)
         self._check_subprotocol(response)
         return (True, self.subprotocol)

@@ -918,6 +918,11 @@ async def scale_run(harness: str, k: int, memory: bool) -> dict[str, float]:
     members.clear()
     scope = ws_scope()
     loop = asyncio.get_running_loop()
+    # Start every harness from the same heap: end the current task step first. The event loop
+    # keeps the handle that resumed this task (and all it refers to: after floor-task, a
+    # gather() over 10,000 finished tasks) until the step ends, and a harness that connects
+    # without ever suspending would otherwise carry those objects through every collection.
+    await asyncio.sleep(0)
     gc.collect()
     if memory:
         tracemalloc.start()
