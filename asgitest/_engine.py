@@ -880,6 +880,15 @@ class Engine:
             return outbox.popleft()
         if self.state == NOT_STARTED:
             self.start()
+        elif self._app_is_due():
+            # The app was woken (by the input just queued) and runs before this task: let it
+            # take that step first, then look again. An app that answers at once is read in
+            # the same loop iteration, without a future to wait on.
+            await _suspend()
+            if self.violation is not None or self.exception is not None:
+                self.raise_failure()
+            if outbox:
+                return outbox.popleft()
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
         signal = self._test_signal
@@ -948,6 +957,10 @@ class Engine:
     async def _wait_done(self, timeout: float | None) -> bool:
         if self.state != RUNNING:
             return True
+        if self._app_is_due():
+            await _suspend()  # as in get(): an app that ends at once has ended after this
+            if self.state != RUNNING:
+                return True
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
         signal = self._test_signal
@@ -963,6 +976,16 @@ class Engine:
                 return True
             if deadline is not None:
                 remaining = deadline - time.monotonic()
+
+    def _app_is_due(self) -> bool:
+        """Whether the app (on asyncio) was woken from its ``receive()`` and has not run yet:
+        its task is then already in the event loop's queue, ahead of a task that yields now.
+        """
+        signal = self._app_signal
+        if type(signal) is _AsyncioSignal:
+            future = signal.pending
+            return future is not None and future.done()
+        return False
 
     def _new_test_signal(self) -> Any:
         """The test's signal, made when the test first waits (asyncio; trio's is made at

@@ -207,3 +207,66 @@ async def test_no_task_is_left_pending_after_many_requests_without_a_loop_iterat
         await HttpCommunicator(app, "GET", "/").get_response()
     gc.collect()
     assert len(asyncio.all_tasks()) == before
+
+
+class Ticker:
+    """Counts event-loop iterations: a task that runs once per iteration."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            self.ticks += 1
+            await asyncio.sleep(0)
+
+    async def __aenter__(self) -> Ticker:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+        await asyncio.sleep(0)  # it runs from now on
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.task is not None
+        self.task.cancel()
+
+    def since(self, start: int) -> int:
+        return self.ticks - start
+
+
+async def echo(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "late":
+            await asyncio.sleep(0)  # answers one step later
+        await send({"type": "websocket.send", "text": message["text"]})
+
+
+async def test_an_answer_sent_at_once_is_read_in_the_same_loop_iteration() -> None:
+    communicator = WebsocketCommunicator(echo, "/")
+    async with Ticker() as ticker:
+        start = ticker.ticks
+        assert await communicator.connect() == (True, None)
+        assert ticker.since(start) == 0  # answered in the app's first step
+        start = ticker.ticks
+        await communicator.send_to(text_data="hi")
+        assert await communicator.receive_from() == "hi"
+        assert ticker.since(start) == 1  # the app's step, then the test's, in one iteration
+        start = ticker.ticks
+        await communicator.disconnect()
+        assert ticker.since(start) == 1  # the app returned in that same iteration
+    assert communicator.future.done()
+
+
+async def test_an_answer_sent_later_is_still_waited_for() -> None:
+    communicator = WebsocketCommunicator(echo, "/")
+    await communicator.connect()
+    await communicator.send_to(text_data="late")
+    assert await communicator.receive_from() == "late"
+    await communicator.send_to(text_data="now")
+    assert await communicator.receive_from() == "now"
+    await communicator.disconnect()
