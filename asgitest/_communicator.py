@@ -15,6 +15,8 @@ from ._spec import make_checker
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from ._types import Message, Scope
 
 __all__ = ["DEFAULT", "ApplicationCommunicator"]
@@ -93,7 +95,7 @@ class ApplicationCommunicator(ExpectMixin):
         timeout: float | None = DEFAULT_TIMEOUT,
         strict: StrictArg = "error",
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
-        _scope_key: tuple[Any, ...] | None = None,
+        _scope_key: Hashable | None = None,
     ) -> None:
         self.application = resolve_application(application)
         self.scope = scope

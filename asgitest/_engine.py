@@ -39,7 +39,13 @@ from ._errors import (
 from ._transcript import FROM_APP, TO_APP, Transcript, format_message
 
 if sys.version_info < (3, 12):
-    from asyncio.tasks import _enter_task, _leave_task
+    from asyncio.tasks import (
+        _current_tasks,  # type: ignore[attr-defined]
+        _enter_task,
+        _leave_task,
+    )
+
+    _BASE_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task
 
 if TYPE_CHECKING:
     from ._spec import Checker
@@ -522,13 +528,18 @@ class Engine:
         in its context. The task's own first step, one loop iteration later, carries on."""
         context = contextvars.Context()
         wrapper = self._drive_asyncio(coro)
-        task = loop.create_task(wrapper, context=context)
+        if type(loop).create_task is _BASE_CREATE_TASK:
+            # What BaseEventLoop.create_task does when there is no task factory, minus a
+            # Python call.
+            task: asyncio.Task[Any] = asyncio.Task(wrapper, loop=loop, context=context)
+        else:
+            task = loop.create_task(wrapper, context=context)
         self._task = task
         # The task's first step, which the task scheduled as it was made (asyncio's own loop
         # keeps it in ``_ready``; other loops are left alone).
         ready = getattr(loop, "_ready", None)
         step = ready[-1] if type(ready) is deque and ready else None
-        current = asyncio.current_task(loop)
+        current = _current_tasks.get(loop)
         if current is not None:
             _leave_task(loop, current)
         _enter_task(loop, task)

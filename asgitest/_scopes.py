@@ -45,11 +45,24 @@ def _asgi(spec_version: str) -> dict[str, str]:
 
 # Scope templates by builder inputs. Building a scope parses the path and makes a dozen-key dict;
 # a suite makes thousands of scopes from a handful of distinct inputs, so each distinct input tuple
-# is built once and then copied. The key is also what the spec checker caches its verdict under
-# (asgitest's builders make the same scope from the same inputs). Only inputs of the exact
+# is built once and then copied. Its ScopeToken is what the spec checker caches its verdict
+# under (asgitest's builders make the same scope from the same inputs). Only inputs of the exact
 # expected types are cached: 1 == True and "a" == a str subclass would otherwise share a key.
-_TEMPLATES: dict[tuple[Any, ...], Scope] = {}
+_TEMPLATES: dict[tuple[Any, ...], tuple[Scope, ScopeToken]] = {}
 _MAX_TEMPLATES: Final = 512
+
+
+class ScopeToken:
+    """Stands for one template: what the spec checker caches its verdict under. Hashed by
+    identity, so the check costs no hashing of the builder inputs."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"<ScopeToken {self.key!r}>"
 
 
 def _address_ok(value: Any) -> bool:
@@ -61,11 +74,11 @@ def _address_ok(value: Any) -> bool:
     )
 
 
-def _remember(key: tuple[Any, ...], template: Scope) -> Scope:
+def _remember(key: tuple[Any, ...], template: Scope) -> tuple[Scope, ScopeToken]:
     if len(_TEMPLATES) >= _MAX_TEMPLATES:
         _TEMPLATES.clear()
-    _TEMPLATES[key] = template
-    return template
+    entry = _TEMPLATES[key] = (template, ScopeToken(key))
+    return entry
 
 
 def build_http_scope(
@@ -80,7 +93,7 @@ def build_http_scope(
     server: tuple[str, int | None] | None = DEFAULT_SERVER,
     http_version: str = "1.1",
     extra: dict[str, Any] | None = None,
-) -> tuple[Scope, tuple[Any, ...] | None]:
+) -> tuple[Scope, ScopeToken | None]:
     """An ``http`` scope (channels' keys in channels' order, then what a real server adds), and
     the key of its inputs (everything but ``headers``) when the
     scope is fully determined by them (no ``extra``), else ``None``."""
@@ -98,18 +111,18 @@ def build_http_scope(
         and (server is DEFAULT_SERVER or _address_ok(server))
     ):
         key = ("http", method, path, spec_version, scheme, root_path, client, server, http_version)
-        template = _TEMPLATES.get(key)
-        if template is None:
-            template = _remember(
+        entry = _TEMPLATES.get(key)
+        if entry is None:
+            entry = _remember(
                 key,
                 _http_scope(
                     method, path, spec_version, scheme, root_path, client, server, http_version
                 ),
             )
-        scope: Scope = dict(template)
+        scope: Scope = dict(entry[0])
         scope["headers"] = headers or []
         scope["asgi"] = {"version": "3.0", "spec_version": spec_version}
-        return scope, key
+        return scope, entry[1]
     scope = _http_scope(method, path, spec_version, scheme, root_path, client, server, http_version)
     scope["headers"] = headers or []
     if extra:
@@ -156,7 +169,7 @@ def build_websocket_scope(
     server: tuple[str, int | None] | None = DEFAULT_SERVER,
     http_version: str = "1.1",
     extra: dict[str, Any] | None = None,
-) -> tuple[Scope, tuple[Any, ...] | None]:
+) -> tuple[Scope, ScopeToken | None]:
     """A ``websocket`` scope (channels' keys, its top-level ``spec_version`` too when given, then
     what a real server adds), and the key of its inputs (everything but ``headers`` and
     ``subprotocols``) when the scope is fully determined by them (no ``extra``), else ``None``."""
@@ -172,19 +185,19 @@ def build_websocket_scope(
         and (server is DEFAULT_SERVER or _address_ok(server))
     ):
         key = ("websocket", path, spec_version, scheme, root_path, client, server, http_version)
-        template = _TEMPLATES.get(key)
-        if template is None:
-            template = _remember(
+        entry = _TEMPLATES.get(key)
+        if entry is None:
+            entry = _remember(
                 key,
                 _websocket_scope(
                     path, spec_version, scheme, root_path, client, server, http_version
                 ),
             )
-        scope: Scope = dict(template)
+        scope: Scope = dict(entry[0])
         scope["headers"] = headers or []
         scope["subprotocols"] = subprotocols or []
         scope["asgi"] = _asgi(spec_version or DEFAULT_WEBSOCKET_SPEC_VERSION)
-        return scope, key
+        return scope, entry[1]
     scope = _websocket_scope(path, spec_version, scheme, root_path, client, server, http_version)
     scope["headers"] = headers or []
     scope["subprotocols"] = subprotocols or []

@@ -187,6 +187,9 @@ class WebsocketChecker(Reporter):
         except (TypeError, KeyError, IndexError):
             _bad_message(self, message)
             return
+        if kind == "websocket.accept" and self.state == HANDSHAKE and len(message) == 1:
+            self.state = CONNECTED  # a bare accept, answering websocket.connect
+            return
         if kind == "websocket.send" and self.state == CONNECTED:
             text = message.get("text")
             if text is None:
