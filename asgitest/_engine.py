@@ -39,11 +39,9 @@ from ._errors import (
 from ._transcript import FROM_APP, TO_APP, Transcript, format_message
 
 if sys.version_info < (3, 12):
-    from asyncio.tasks import (
-        _current_tasks,  # type: ignore[attr-defined]
-        _enter_task,
-        _leave_task,
-    )
+    from asyncio.tasks import _enter_task, _leave_task
+
+    _current_tasks: Final[dict[Any, Any]] = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
 
     _BASE_CREATE_TASK: Final = asyncio.BaseEventLoop.create_task
 
