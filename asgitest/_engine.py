@@ -22,6 +22,7 @@ import sys
 import time
 import types
 import warnings
+from _thread import get_ident as _get_ident
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from types import CoroutineType, TracebackType
@@ -86,13 +87,27 @@ with `async with` before use:
 """
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio event loop running in this thread, or ``None``.
+
+    Fast path: the loop the last engine ran on, if it is running in this thread (asyncio's
+    own loop records the thread it runs in; one loop runs per thread at a time). Python
+    3.11's ``asyncio.get_running_loop()`` makes a ``getpid()`` system call on every call.
+    """
+    clock = _clock
+    if clock is not None:
+        loop = clock.loop
+        if getattr(loop, "_thread_id", None) == _get_ident():
+            return loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def current_backend() -> str:
     """``"asyncio"`` or ``"trio"``: the async library running the current task."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
+    if _running_loop() is not None:
         return "asyncio"
     trio = sys.modules.get("trio")
     if trio is not None and trio.lowlevel.in_trio_run():
@@ -426,10 +441,7 @@ class Engine:
         """
         if self.state != NOT_STARTED:
             return
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _running_loop()
         backend = "asyncio" if loop is not None else current_backend()
         self.backend = backend
         if loop is not None:
