@@ -502,7 +502,8 @@ class Engine:
 
     def _set_started(self) -> None:
         self.state = RUNNING
-        self.started_at = time.monotonic()
+        # The time of the input just queued, when there is one (a clock read less).
+        self.started_at = self.transcript.latest_time()
         _django.acquire()
 
     async def _run_trio(self, coro: Any) -> None:

@@ -115,7 +115,9 @@ class Transcript:
         # message allocates nothing that outlives the call (no tuple per entry for the
         # garbage collector to track, in 10,000 idle connections).
         self._entries: deque[Any] = deque(maxlen=None if maxlen is None else 4 * maxlen)
-        self._start = time.monotonic()
+        # The time of the first entry (read from the clock then, not when the transcript is
+        # made: one clock read less per connection; in a VM a read costs about 0.4 us).
+        self._start: float | None = None
         self.maxlen = maxlen
         self.max_payload = max_payload
         self.total = 0
@@ -124,8 +126,12 @@ class Transcript:
 
     def record(self, direction: str, message: Message) -> None:
         """Add a message (hot path: no copy unless a payload is over ``max_payload``)."""
-        get = message.get if type(message) is dict else getattr(message, "get", None)
-        if get is not None:  # a non-dict message is kept as is; the spec checker says why
+        if type(message) is dict:
+            # {"type": ...} alone (a connect, an accept, a disconnect) has no payload.
+            get = message.get if len(message) > 1 else None
+        else:  # a non-dict message is kept as is; the spec checker says why
+            get = getattr(message, "get", None)
+        if get is not None:
             payload = get("body") or get("bytes") or get("text")
             if payload:
                 kind = type(payload)
@@ -134,8 +140,16 @@ class Transcript:
                 ) and len(payload) > self.max_payload:
                     message = self._summarize(message)
         total = self.total
-        self._entries.extend((_monotonic(), direction, message, total))
+        now = _monotonic()
+        if not total and self._start is None:
+            self._start = now
+        self._entries.extend((now, direction, message, total))
         self.total = total + 1
+
+    def latest_time(self) -> float:
+        """The clock time (``time.monotonic()``) of the newest entry, or now if none is kept."""
+        entries = self._entries
+        return entries[-4] if entries else _monotonic()
 
     def _summarize(self, message: Message) -> Message:
         limit = self.max_payload
@@ -147,7 +161,10 @@ class Transcript:
 
     def note(self, text: str) -> None:
         """Add a line about the conversation that is not a message (e.g. a timeout)."""
-        self._entries.extend((time.monotonic(), _EVENT, text, -1))
+        now = _monotonic()
+        if self._start is None:
+            self._start = now
+        self._entries.extend((now, _EVENT, text, -1))
 
     def _rows(self) -> list[tuple[float, str, Any, int]]:
         """The entries kept, oldest first, as (time, direction, message, index)."""
@@ -155,7 +172,7 @@ class Transcript:
         return list(zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4], strict=True))
 
     def __iter__(self) -> Iterator[TranscriptEntry]:
-        start = self._start
+        start = self._start or 0.0
         for when, direction, message, index in self._rows():
             if direction != _EVENT:
                 yield TranscriptEntry(when - start, direction, message, index)  # type: ignore[arg-type]
@@ -199,7 +216,7 @@ class Transcript:
         if self.dropped or skipped:
             lines.append(f"  ... {self.dropped + skipped} earlier lines not shown")
         for when, direction, message, index in entries:
-            stamp = f"+{when - self._start:.3f}s"
+            stamp = f"+{when - (self._start or 0.0):.3f}s"
             if direction == _EVENT:
                 lines.append(f"     {'':>4} {stamp} {message}")
                 continue
