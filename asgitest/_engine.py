@@ -325,6 +325,9 @@ class _TrioSignal:
                 self.pending = None
 
 
+_Inline = tuple[asyncio.Handle, Generator[Any, Any, Any], contextvars.Context]
+
+
 class Engine:
     """One application instance and its message streams (no reference to its owner).
 
@@ -338,6 +341,7 @@ class Engine:
         "_clock",
         "_close_requested",
         "_http",
+        "_inline",
         "_nursery",
         "_result_tb",
         "_stepping",
@@ -402,6 +406,9 @@ class Engine:
         self.started_at = 0.0
         self._task: asyncio.Task[Any] | None = None
         self._stepping = False
+        # Python 3.11, until the app's task first runs: its pending first step, its driver and
+        # its context (see _step_app_inline).
+        self._inline: _Inline | None = None
         self._nursery: Any = None
         self._trio_scope: Any = None
         self._app_signal: Any = None
@@ -538,45 +545,74 @@ class Engine:
         as that task (``current_task()`` is the app's task, as anyio's cancel scopes need) and
         in its context. The task's own first step, one loop iteration later, carries on."""
         context = contextvars.Context()
-        wrapper = self._drive_asyncio(coro)
+        driver = self._drive_asyncio(coro)
         if type(loop).create_task is _BASE_CREATE_TASK:
             # What BaseEventLoop.create_task does when there is no task factory, minus a
             # Python call.
-            task: asyncio.Task[Any] = asyncio.Task(wrapper, loop=loop, context=context)
+            task: asyncio.Task[Any] = asyncio.Task(driver, loop=loop, context=context)
         else:
-            task = loop.create_task(wrapper, context=context)
+            task = loop.create_task(driver, context=context)
         self._task = task
         # The task's first step, which the task scheduled as it was made (asyncio's own loop
         # keeps it in ``_ready``; other loops are left alone).
         ready = getattr(loop, "_ready", None)
         step = ready[-1] if type(ready) is deque and ready else None
+        if isinstance(step, asyncio.Handle) and (
+            getattr(getattr(step, "_callback", None), "__self__", None) is task
+        ):
+            self._inline = (step, driver, context)
+        self._step_inline(loop, task, driver, context)
+        return task
+
+    def _step_inline(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        task: asyncio.Task[Any],
+        driver: Generator[Any, Any, Any],
+        context: contextvars.Context,
+    ) -> None:
+        """Run one step of the app now, as its own task and in its context (Python 3.11; only
+        until the task has taken its own first step: the driver hands back what the app
+        yields, which the task then waits on when it first runs)."""
         current = _current_tasks.get(loop)
         if current is not None:
             _leave_task(loop, current)
         _enter_task(loop, task)
         self._stepping = True
         try:
-            context.run(wrapper.send, None)
+            context.run(driver.send, None)
         finally:
             self._stepping = False
             _leave_task(loop, task)
             if current is not None:
                 _enter_task(loop, current)
-        if (
-            self.state in _ENDED
-            and isinstance(step, asyncio.Handle)
-            and getattr(getattr(step, "_callback", None), "__self__", None) is task
-        ):
-            # The app ended in its first step (an HTTP app answering a queued request): end
-            # the task now, as an eager start does, rather than leave a step behind for each
-            # request. The engine holds the outcome; the task only needs to be done.
-            step.cancel()
-            wrapper.close()
+        inline = self._inline
+        if inline is not None and self.state in _ENDED:
+            # The app ended before its task ever ran (an HTTP app answering a queued request,
+            # a WebSocket app returning on the disconnect): end the task now, as an eager
+            # start does, rather than leave a step behind for each connection. The engine
+            # holds the outcome; the task only needs to be done.
+            self._inline = None
+            inline[0].cancel()
+            driver.close()
             if self.state == CANCELLED:
                 asyncio.Future.cancel(task)
             else:
                 asyncio.Future.set_result(task, None)
-        return task
+
+    def _step_app_inline(self) -> bool:
+        """If the app was woken and its task has not run yet (Python 3.11), take the app's
+        step now; ``True`` if it was taken. A test that queues input and then waits thus
+        finds the answer without an event-loop iteration, as far as the app answers at once.
+        """
+        inline = self._inline
+        if inline is None or not self._app_is_due():
+            return False
+        task = self._task
+        if task is None or task.cancelling() or self._clock is None:
+            return False
+        self._step_inline(self._clock.loop, task, inline[1], inline[2])
+        return True
 
     async def _run_asyncio(self, coro: Any, suspend_first: bool) -> Any:
         """The app's task: runs the app and records its outcome as soon as it ends (in this
@@ -625,12 +661,26 @@ class Engine:
                         coro.close()
                         raise
                     except BaseException as thrown:  # from the task: a cancel, a bad yield
+                        self._inline = None
                         try:
                             yielded = coro.throw(thrown)
                         except StopIteration as stop:
                             result = stop.value
                             break
                         continue  # (whatever the app yields now goes to the task first)
+                    if self._stepping:
+                        # Resumed by _step_app_inline(), before the task first ran: if the
+                        # future the app waits on is done, take the app's next step and hand
+                        # back what it yields (else hand back the same, as if not resumed).
+                        if not (asyncio.isfuture(yielded) and yielded.done()):
+                            continue
+                        try:
+                            yielded = coro.send(None)
+                        except StopIteration as stop:
+                            result = stop.value
+                            break
+                        continue
+                    self._inline = None  # the task has taken over
                     if yielded is None or not asyncio.isfuture(yielded) or yielded.done():
                         result = yield from coro
                         break
@@ -902,7 +952,12 @@ class Engine:
             return outbox.popleft()
         if self.state == NOT_STARTED:
             self.start()
-        elif self._app_is_due():
+        elif self._inline is not None and self._step_app_inline():
+            if self.violation is not None or self.exception is not None:
+                self.raise_failure()
+            if outbox:
+                return outbox.popleft()
+        if self.state == RUNNING and self._app_is_due():
             # The app was woken (by the input just queued) and runs before this task: let it
             # take that step first, then look again. An app that answers at once is read in
             # the same loop iteration, without a future to wait on.
@@ -978,6 +1033,8 @@ class Engine:
 
     async def _wait_done(self, timeout: float | None) -> bool:
         if self.state != RUNNING:
+            return True
+        if self._inline is not None and self._step_app_inline() and self.state != RUNNING:
             return True
         if self._app_is_due():
             await _suspend()  # as in get(): an app that ends at once has ended after this

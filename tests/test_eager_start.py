@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import sys
 import traceback
 from typing import Any
 
@@ -252,6 +253,7 @@ async def test_an_answer_sent_at_once_is_read_in_the_same_loop_iteration() -> No
         start = ticker.ticks
         assert await communicator.connect() == (True, None)
         assert ticker.since(start) == 0  # answered in the app's first step
+        await asyncio.sleep(0)  # the app's task runs (and, on Python 3.11, takes over)
         start = ticker.ticks
         await communicator.send_to(text_data="hi")
         assert await communicator.receive_from() == "hi"
@@ -260,6 +262,23 @@ async def test_an_answer_sent_at_once_is_read_in_the_same_loop_iteration() -> No
         await communicator.disconnect()
         assert ticker.since(start) == 1  # the app returned in that same iteration
     assert communicator.future.done()
+
+
+async def test_before_its_task_first_runs_the_app_answers_without_an_iteration() -> None:
+    # Python 3.11 has no eager tasks: the engine runs the app's first step itself, and the
+    # steps after it as long as the app's task has not run yet (a connect, an exchange and a
+    # disconnect with no wait in between take no loop iteration at all). On 3.12+ the task
+    # is eager and only its first step is taken at once.
+    communicator = WebsocketCommunicator(echo, "/")
+    async with Ticker() as ticker:
+        start = ticker.ticks
+        assert await communicator.connect() == (True, None)
+        await communicator.send_to(text_data="hi")
+        assert await communicator.receive_from() == "hi"
+        await communicator.disconnect()
+        assert ticker.since(start) == (0 if sys.version_info < (3, 12) else 2)
+    assert communicator.future.done()
+    assert communicator.transcript.outcome == "the app returned"
 
 
 async def test_an_answer_sent_later_is_still_waited_for() -> None:
