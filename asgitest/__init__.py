@@ -7,8 +7,6 @@ every wait, a transcript of every message, and a strict ASGI spec checker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ._config import DEFAULT_TIMEOUT, set_timeout_factor
 from ._errors import (
     AsgitestError,
@@ -30,7 +28,11 @@ from ._errors import (
     WebsocketRejected,
 )
 
+TYPE_CHECKING = False  # (`import asgitest` does not import typing)
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._assertions import assert_messages
     from ._client import Client
     from ._communicator import ApplicationCommunicator

@@ -18,9 +18,9 @@ import time
 import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from typing import IO, Any, Final, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Final, NoReturn
 
-from ._config import Strictness, normalize_strict
+from ._config import normalize_strict
 from ._errors import (
     AsgitestError,
     InvalidApplication,
@@ -31,6 +31,9 @@ from ._errors import (
     UsageError,
 )
 from ._transcript import Transcript
+
+if TYPE_CHECKING:
+    from ._config import Strictness
 
 __all__ = ["main"]
 

@@ -9,13 +9,13 @@ from urllib.parse import urljoin, urlsplit
 
 from ._body import QueryArg
 from ._communicator import DEFAULT, TimeoutArg, _Default
-from ._config import StrictArg
 from ._cookies import CookieJar
 from ._errors import UsageError
 from ._http import HttpCommunicator
 from ._websocket import WebsocketCommunicator
 
 if TYPE_CHECKING:
+    from ._config import StrictArg
     from ._response import Response
     from ._streaming import StreamContext
 

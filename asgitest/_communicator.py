@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 from ._app import resolve_application
 from ._assertions import ExpectMixin
-from ._config import DEFAULT_TIMEOUT, StrictArg, normalize_strict, scale_timeout
+from ._config import DEFAULT_TIMEOUT, normalize_strict, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend, describe_scope
 from ._errors import AsgitestError, UnexpectedMessage, UsageError
 from ._spec import make_checker
@@ -17,6 +17,7 @@ from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
+    from ._config import StrictArg
     from ._types import Message, Scope
 
 __all__ = ["DEFAULT", "ApplicationCommunicator"]

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Final, Literal
+
+# `import asgitest` does not import typing (with its imports, about half of the import time):
+# the names below exist for the type checker only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Literal
+
+    Strictness = Literal["error", "pedantic", "warn", "off"]
+    StrictArg = Strictness | Literal["on"] | bool | None
+    LifespanMode = Literal["auto", "on", "off"]
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "TIMEOUT_FACTOR_ENV",
-    "LifespanMode",
-    "Strictness",
-    "StrictArg",
     "get_timeout_factor",
     "normalize_strict",
     "scale_timeout",
@@ -23,10 +29,6 @@ DEFAULT_TIMEOUT: Final = 1.0
 
 TIMEOUT_FACTOR_ENV: Final = "ASGITEST_TIMEOUT_FACTOR"
 """Environment variable that multiplies every timeout (for slow CI machines)."""
-
-Strictness = Literal["error", "pedantic", "warn", "off"]
-StrictArg = Strictness | Literal["on"] | bool | None
-LifespanMode = Literal["auto", "on", "off"]
 
 _STRICT_VALUES: Final = ("error", "pedantic", "warn", "off")
 _factor: float | None = None

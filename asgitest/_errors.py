@@ -30,9 +30,11 @@ An exception raised by the *application* is never wrapped: it reaches the test a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # (typing is not imported by `import asgitest`)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._transcript import Transcript
     from ._types import Message, Scope
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._body import QueryArg, RequestBody, encode_query, encode_request, merge_query
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT, StrictArg
+from ._config import DEFAULT_TIMEOUT
 from ._engine import NOT_STARTED
 from ._errors import Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
@@ -17,6 +17,7 @@ from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_http_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, FROM_APP, format_message
 
 if TYPE_CHECKING:
+    from ._config import StrictArg
     from ._streaming import StreamContext
     from ._types import Message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT, LifespanMode, StrictArg
+from ._config import DEFAULT_TIMEOUT
 from ._engine import CRASHED, FINISHED, NOT_STARTED, current_backend
 from ._errors import (
     LifespanFailed,
@@ -18,6 +18,7 @@ from ._errors import (
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 if TYPE_CHECKING:
+    from ._config import LifespanMode, StrictArg
     from ._types import Message
 
 __all__ = ["LifespanCommunicator"]

@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Final, Literal, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, Self
 
 from ._communicator import ApplicationCommunicator
-from ._config import StrictArg, Strictness, normalize_strict
+from ._config import normalize_strict
 from ._errors import (
     InvalidApplication,
     LeakedAppWarning,
@@ -32,6 +32,9 @@ from ._errors import (
 from ._http import HttpCommunicator
 from ._transcript import Transcript, format_message
 from ._websocket import WebsocketCommunicator
+
+if TYPE_CHECKING:
+    from ._config import StrictArg, Strictness
 
 __all__ = [
     "Finding",

@@ -5,15 +5,18 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from ._communicator import ApplicationCommunicator
-from ._config import DEFAULT_TIMEOUT, LifespanMode, StrictArg, normalize_strict
+from ._config import DEFAULT_TIMEOUT, normalize_strict
 from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator, _normalize_mode
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE
 from ._websocket import WebsocketCommunicator
+
+if TYPE_CHECKING:
+    from ._config import LifespanMode, StrictArg
 
 __all__ = ["TestApp"]
 

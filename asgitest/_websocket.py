@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._assertions import WebsocketExpectMixin
 from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT, StrictArg
+from ._config import DEFAULT_TIMEOUT
 from ._errors import (
     ProtocolError,
     ProtocolWarning,
@@ -22,6 +22,9 @@ from ._headers import Headers
 from ._response import Response
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_websocket_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
+
+if TYPE_CHECKING:
+    from ._config import StrictArg
 
 __all__ = ["WebsocketCommunicator"]
 

@@ -24,13 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from . import _engine
-from ._config import (
-    DEFAULT_TIMEOUT,
-    TIMEOUT_FACTOR_ENV,
-    LifespanMode,
-    Strictness,
-    set_timeout_factor,
-)
+from ._config import DEFAULT_TIMEOUT, TIMEOUT_FACTOR_ENV, set_timeout_factor
 from ._engine import CANCELLED, RUNNING, Engine, describe_scope
 from ._errors import LeakedAppWarning, UsageError
 from ._live_fixtures import (  # noqa: F401  (fixtures are registered as module attributes)
@@ -43,6 +37,7 @@ from ._testapp import TestApp
 
 if TYPE_CHECKING:
     from ._communicator import ApplicationCommunicator
+    from ._config import LifespanMode, Strictness
     from ._engine import Engine
     from ._http import HttpCommunicator
     from ._lifespan import LifespanCommunicator

@@ -6,11 +6,12 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from .._app import resolve_application
-from .._config import StrictArg, normalize_strict
+from .._config import normalize_strict
 from .._errors import ProtocolError
 from .._transcript import FROM_APP, TO_APP, Transcript
 
 if TYPE_CHECKING:
+    from .._config import StrictArg
     from .._types import Message, Receive, Scope, Send
 
 __all__ = ["SpecCheck"]
