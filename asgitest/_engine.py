@@ -325,9 +325,6 @@ class _TrioSignal:
                 self.pending = None
 
 
-_Inline = tuple[asyncio.Handle, Generator[Any, Any, Any], contextvars.Context]
-
-
 class Engine:
     """One application instance and its message streams (no reference to its owner).
 
@@ -341,6 +338,7 @@ class Engine:
         "_clock",
         "_close_requested",
         "_http",
+        "_context",
         "_inline",
         "_nursery",
         "_result_tb",
@@ -407,8 +405,10 @@ class Engine:
         self._task: asyncio.Task[Any] | None = None
         self._stepping = False
         # Python 3.11, until the app's task first runs: its pending first step, its driver and
-        # its context (see _step_app_inline).
-        self._inline: _Inline | None = None
+        # its context (see _step_app_inline). Slots, not a tuple: no object more per idle
+        # connection.
+        self._inline: asyncio.Handle | None = None
+        self._context: contextvars.Context | None = None
         self._nursery: Any = None
         self._trio_scope: Any = None
         self._app_signal: Any = None
@@ -560,7 +560,8 @@ class Engine:
         if isinstance(step, asyncio.Handle) and (
             getattr(getattr(step, "_callback", None), "__self__", None) is task
         ):
-            self._inline = (step, driver, context)
+            self._inline = step
+            self._context = context
         self._step_inline(loop, task, driver, context)
         return task
 
@@ -586,14 +587,14 @@ class Engine:
             _leave_task(loop, task)
             if current is not None:
                 _enter_task(loop, current)
-        inline = self._inline
-        if inline is not None and self.state in _ENDED:
+        step = self._inline
+        if step is not None and self.state in _ENDED:
             # The app ended before its task ever ran (an HTTP app answering a queued request,
             # a WebSocket app returning on the disconnect): end the task now, as an eager
             # start does, rather than leave a step behind for each connection. The engine
             # holds the outcome; the task only needs to be done.
-            self._inline = None
-            inline[0].cancel()
+            self._inline = self._context = None
+            step.cancel()
             driver.close()
             if self.state == CANCELLED:
                 asyncio.Future.cancel(task)
@@ -605,13 +606,13 @@ class Engine:
         step now; ``True`` if it was taken. A test that queues input and then waits thus
         finds the answer without an event-loop iteration, as far as the app answers at once.
         """
-        inline = self._inline
-        if inline is None or not self._app_is_due():
+        context = self._context
+        if self._inline is None or context is None or not self._app_is_due():
             return False
         task = self._task
         if task is None or task.cancelling() or self._clock is None:
             return False
-        self._step_inline(self._clock.loop, task, inline[1], inline[2])
+        self._step_inline(self._clock.loop, task, task.get_coro(), context)  # type: ignore[arg-type]
         return True
 
     async def _run_asyncio(self, coro: Any, suspend_first: bool) -> Any:
@@ -661,7 +662,7 @@ class Engine:
                         coro.close()
                         raise
                     except BaseException as thrown:  # from the task: a cancel, a bad yield
-                        self._inline = None
+                        self._inline = self._context = None
                         try:
                             yielded = coro.throw(thrown)
                         except StopIteration as stop:
@@ -680,7 +681,7 @@ class Engine:
                             result = stop.value
                             break
                         continue
-                    self._inline = None  # the task has taken over
+                    self._inline = self._context = None  # the task has taken over
                     if yielded is None or not asyncio.isfuture(yielded) or yielded.done():
                         result = yield from coro
                         break

@@ -31,11 +31,11 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         asgitest.NoSuchThing  # noqa: B018
 
 
-def test_import_asgitest_imports_neither_pytest_nor_asyncio() -> None:
+def test_import_asgitest_imports_neither_pytest_nor_asyncio_nor_typing() -> None:
     code = (
         "import sys, asgitest; "
-        "print(sorted(m for m in ('pytest', 'asyncio', 'email', 'urllib.parse', 'json') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('pytest', 'asyncio', 'email', 'urllib.parse', 'json', "
+        "'typing') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
