@@ -128,7 +128,8 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
 
     @property
     def response_headers(self) -> Any:
-        """The ``headers`` of the app's ``websocket.accept`` (``None`` until accepted)."""
+        # (Documented under Attributes in the class docstring: no docstring here, so that the
+        # API pages do not show it twice.)
         headers = self._response_headers
         if headers is _NO_HEADERS:
             # Accepted without headers: the empty list is made when first asked for, not
