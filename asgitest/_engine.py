@@ -68,7 +68,6 @@ _running_tasks: set[asyncio.Task[Any]] = set()
 # the engine runs the app's first step itself, as the app's task (see Engine._step_now).
 _EAGER: Final = sys.version_info >= (3, 12)
 
-
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
 start_hook: Callable[[Engine], None] | None = None
@@ -441,10 +440,11 @@ class Engine:
     def start(self, eager: bool = False) -> None:
         """Start the application in the running event loop (idempotent).
 
-        ``eager``: the caller has just queued the app's first input. On Python 3.12+ the app's
-        first step then runs at once (a server also has the first event ready when it starts
-        an app); otherwise the app first runs when the test next waits, so that input queued
-        right after ``start()`` is there when it does.
+        ``eager``: the caller has just queued the app's first input. The app's first step then
+        runs at once (a server also has the first event ready when it starts an app): as an
+        eager task on Python 3.12+, through ``_step_now()`` on 3.11. Otherwise the app first
+        runs when the test next waits, so that input queued right after ``start()`` is there
+        when it does.
         """
         if self.state != NOT_STARTED:
             return

@@ -21,6 +21,8 @@ from asgitest import (
     WebsocketCommunicator,
 )
 
+from . import apps
+
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
 TEST_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("TEST_VAR", default="unset")
@@ -235,20 +237,17 @@ class Ticker:
         return self.ticks - start
 
 
-async def echo(scope: Any, receive: Any, send: Any) -> None:
+async def late_echo(scope: Any, receive: Any, send: Any) -> None:
+    """Echoes each frame one step after receiving it."""
     await receive()
     await send({"type": "websocket.accept"})
-    while True:
-        message = await receive()
-        if message["type"] == "websocket.disconnect":
-            return
-        if message.get("text") == "late":
-            await asyncio.sleep(0)  # answers one step later
+    while (message := await receive())["type"] != "websocket.disconnect":
+        await asyncio.sleep(0)
         await send({"type": "websocket.send", "text": message["text"]})
 
 
 async def test_an_answer_sent_at_once_is_read_in_the_same_loop_iteration() -> None:
-    communicator = WebsocketCommunicator(echo, "/")
+    communicator = WebsocketCommunicator(apps.echo_websocket, "/")
     async with Ticker() as ticker:
         start = ticker.ticks
         assert await communicator.connect() == (True, None)
@@ -269,7 +268,7 @@ async def test_before_its_task_first_runs_the_app_answers_without_an_iteration()
     # steps after it as long as the app's task has not run yet (a connect, an exchange and a
     # disconnect with no wait in between take no loop iteration at all). On 3.12+ the task
     # is eager and only its first step is taken at once.
-    communicator = WebsocketCommunicator(echo, "/")
+    communicator = WebsocketCommunicator(apps.echo_websocket, "/")
     async with Ticker() as ticker:
         start = ticker.ticks
         assert await communicator.connect() == (True, None)
@@ -282,10 +281,10 @@ async def test_before_its_task_first_runs_the_app_answers_without_an_iteration()
 
 
 async def test_an_answer_sent_later_is_still_waited_for() -> None:
-    communicator = WebsocketCommunicator(echo, "/")
+    communicator = WebsocketCommunicator(late_echo, "/")
     await communicator.connect()
     await communicator.send_to(text_data="late")
     assert await communicator.receive_from() == "late"
-    await communicator.send_to(text_data="now")
-    assert await communicator.receive_from() == "now"
+    await communicator.send_to(text_data="again")
+    assert await communicator.receive_from() == "again"
     await communicator.disconnect()

@@ -8,29 +8,26 @@ from typing import Any
 
 from asgitest import HttpCommunicator, LifespanCommunicator
 
+from . import apps
 
-async def ok_app(scope: Any, receive: Any, send: Any) -> None:
-    if scope["type"] == "lifespan":
-        await receive()
-        await send({"type": "lifespan.startup.complete"})
-        await receive()
-        await send({"type": "lifespan.shutdown.complete"})
-        return
+
+async def lifespan_app(scope: Any, receive: Any, send: Any) -> None:
     await receive()
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": b"ok"})
+    await send({"type": "lifespan.startup.complete"})
+    await receive()
+    await send({"type": "lifespan.shutdown.complete"})
 
 
 async def one_request() -> tuple[bytes, asyncio.AbstractEventLoop]:
-    async with LifespanCommunicator(ok_app):
-        response = await HttpCommunicator(ok_app, "GET", "/").get_response()
+    async with LifespanCommunicator(lifespan_app):
+        response = await HttpCommunicator(apps.hello_world, "GET", "/").get_response()
     return response.body, asyncio.get_running_loop()
 
 
 def test_each_asyncio_run_gets_its_own_loop() -> None:
     first = asyncio.run(one_request())
     second = asyncio.run(one_request())
-    assert first[0] == second[0] == b"ok"
+    assert first[0] == second[0] == b"Hello, world"
     assert first[1] is not second[1]
 
 
@@ -41,6 +38,6 @@ def test_a_loop_in_another_thread_while_this_one_runs() -> None:
         return here, there, asyncio.get_running_loop()
 
     here, there, loop = asyncio.run(main())
-    assert here == (b"ok", loop)
-    assert there[0] == b"ok"
+    assert here == (b"Hello, world", loop)
+    assert there[0] == b"Hello, world"
     assert there[1] is not loop

@@ -22,7 +22,7 @@ from ._http import HttpChecker
 from ._lifespan import LifespanChecker
 from ._middleware import SpecCheck
 from ._rules import RULES, Reporter, Rule
-from ._scope import CLEAN, validate_built_scope, validate_scope
+from ._scope import validate_built_scope, validate_scope
 from ._websocket import WebsocketChecker
 
 if TYPE_CHECKING:
@@ -82,14 +82,7 @@ def make_checker(
     if scope_key is not None:
         # A checker is its own Reporter.
         checker = _CHECKERS[scope["type"]](scope, strict, transcript, on_finding)
-        if (
-            scope_key not in CLEAN
-            or scope.get("headers")
-            or scope.get("subprotocols")
-            or "state" in scope
-        ):
-            validate_built_scope(scope, checker, scope_key)
-        # (else: a known-clean template, and nothing of the user's to check)
+        validate_built_scope(scope, checker, scope_key)
         return checker
     kind = scope.get("type") if isinstance(scope, dict) else None
     factory = _CHECKERS.get(kind) if isinstance(kind, str) else None

@@ -279,10 +279,7 @@ class HttpChecker(Reporter):
         on_finding: Callable[[ProtocolError], None] | None = None,
     ) -> None:
         # The checker is its own Reporter (one object per connection, not two).
-        self.scope = scope
-        self.strict = strict
-        self.transcript = transcript
-        self.on_finding = on_finding
+        super().__init__(scope, strict, transcript, on_finding)
         self.quiet = strict == "error"  # pedantic findings are ignored
         extensions = scope.get("extensions")
         self.exts: dict[str, Any] = extensions if isinstance(extensions, dict) else {}

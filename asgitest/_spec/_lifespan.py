@@ -54,10 +54,7 @@ class LifespanChecker(Reporter):
         on_finding: Callable[[ProtocolError], None] | None = None,
     ) -> None:
         # The checker is its own Reporter (one object per connection, not two).
-        self.scope = scope
-        self.strict = strict
-        self.transcript = transcript
-        self.on_finding = on_finding
+        super().__init__(scope, strict, transcript, on_finding)
         self.state = IDLE
 
     def on_input(self, message: Message) -> None:

@@ -200,8 +200,8 @@ def validate_scope(scope: Any, report: Reporter) -> None:
 
 # Keys of builder inputs whose scope (headers and subprotocols aside) showed no finding at all,
 # even in pedantic mode: such a scope is valid under every strictness.
-CLEAN: set[Hashable] = set()
-_MAXCLEAN: Final = 512
+_CLEAN: set[Hashable] = set()
+_MAX_CLEAN: Final = 512
 
 
 def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
@@ -212,7 +212,7 @@ def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
     :func:`validate_scope`.
     """
     __tracebackhide__ = True
-    if key not in CLEAN:
+    if key not in _CLEAN:
         findings: list[Any] = []
         probe = Reporter(scope, "pedantic", None, findings.append)
         base = dict(scope)
@@ -225,9 +225,9 @@ def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
         if findings:
             validate_scope(scope, report)  # reported as usual, every time
             return
-        if len(CLEAN) >= _MAXCLEAN:
-            CLEAN.clear()
-        CLEAN.add(key)
+        if len(_CLEAN) >= _MAX_CLEAN:
+            _CLEAN.clear()
+        _CLEAN.add(key)
     kind = scope["type"]
     if kind == "lifespan":
         _check_state(scope, "R93", report)

@@ -59,10 +59,7 @@ class WebsocketChecker(Reporter):
         on_finding: Callable[[ProtocolError], None] | None = None,
     ) -> None:
         # The checker is its own Reporter (one object per connection, not two).
-        self.scope = scope
-        self.strict = strict
-        self.transcript = transcript
-        self.on_finding = on_finding
+        super().__init__(scope, strict, transcript, on_finding)
         extensions = scope.get("extensions")
         self.denial = isinstance(extensions, dict) and _DENIAL in extensions
         self.spec_version = spec_version_of(scope)
