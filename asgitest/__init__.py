@@ -129,6 +129,7 @@ __all__ = [
     "WebsocketRejected",
 ]
 
+
 # Public objects say `asgitest.X` in tracebacks and reprs, not `asgitest._errors.X`.
 def _rename(obj: Any) -> None:
     if hasattr(obj, "__module__") and not isinstance(obj, float):

@@ -182,5 +182,3 @@ def resolve_application(app: Any) -> ASGIApp:
         return resolved  # not weak-referenceable or not hashable: check again next time
     _remember_last(app, resolved)
     return resolved
-
-

@@ -180,9 +180,7 @@ class Client:
         merged = _merge([(b"host", host_value.encode("latin-1"))], self.headers, own)
         jar = self.cookies
         if jar is not None and not any(name == b"cookie" for name, _ in own):
-            value = jar.header_for(
-                host, path.partition("?")[0], secure=scheme in ("https", "wss")
-            )
+            value = jar.header_for(host, path.partition("?")[0], secure=scheme in ("https", "wss"))
             if value is not None:
                 merged = [pair for pair in merged if pair[0] != b"cookie"]
                 merged.append((b"cookie", value.encode("latin-1")))
@@ -400,9 +398,7 @@ class Client:
                     "WebsocketCommunicator."
                 )
             return communicator
-        return WebsocketCommunicator(
-            self.app, target, request_headers, subprotocols, **kwargs
-        )
+        return WebsocketCommunicator(self.app, target, request_headers, subprotocols, **kwargs)
 
 
 def _base_url_of(app: Any) -> str:

@@ -460,4 +460,3 @@ class _QueueView:
 
     async def put(self, message: Message) -> None:
         self.put_nowait(message)
-

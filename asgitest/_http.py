@@ -307,9 +307,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 message = self._waiting_message()
                 if message is None:
                     if plain:  # what receive_output() does, without the extra coroutine
-                        message = await engine.get(
-                            self._timeout(timeout), '"http.response.start"'
-                        )
+                        message = await engine.get(self._timeout(timeout), '"http.response.start"')
                     else:
                         message = await self.receive_output(timeout)
                 kind = message.get("type")

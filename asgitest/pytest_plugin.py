@@ -564,9 +564,7 @@ class _Registry:
     def render(self, lines: int, only: list[_Tracked] | None = None) -> str:
         """The transcripts, for the report section (the last few communicators)."""
         parts = []
-        started = [
-            t for t in (only if only is not None else self.tracked) if t.phase and t.engine
-        ]
+        started = [t for t in (only if only is not None else self.tracked) if t.phase and t.engine]
         if len(started) > _REPORT_COMMUNICATORS:
             hidden = len(started) - _REPORT_COMMUNICATORS
             parts.append(f"... {hidden} earlier communicator{'s' if hidden != 1 else ''} not shown")

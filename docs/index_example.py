@@ -16,4 +16,6 @@ async def test_hello():
     async with HttpCommunicator(app, "GET", "/hello") as communicator:
         response = await communicator.get_response()
     assert response.text == "Hello, world!"
+
+
 # --8<-- [end:five-lines]

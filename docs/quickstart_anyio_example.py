@@ -13,6 +13,8 @@ async def app(scope, receive, send):
         }
     )
     await send({"type": "http.response.body", "body": f"Hello, {name}!".encode()})
+
+
 # --8<-- [end:app]
 
 
@@ -31,4 +33,6 @@ async def test_hello():
     assert response.status == 200
     assert response.headers["content-type"] == "text/plain"
     assert response.text == "Hello, Ann!"
+
+
 # --8<-- [end:test]

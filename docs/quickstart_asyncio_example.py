@@ -23,4 +23,6 @@ async def test_echo():
         assert connected
         await communicator.send_to(text_data="hello")
         assert await communicator.receive_from() == "hello"
+
+
 # --8<-- [end:test]

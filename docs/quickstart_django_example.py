@@ -29,4 +29,6 @@ class PingTests(SimpleTestCase):
             response = await communicator.get_response()
         self.assertEqual(response.status, 200)
         self.assertEqual(response.json(), {"pong": True})
+
+
 # --8<-- [end:test]

@@ -116,9 +116,10 @@ async def test_concurrent_waits_on_two_communicators_each_time_out_on_their_own_
             await communicator.receive_output(timeout=timeout)
         ended[name] = time.monotonic()
 
-    async with WebsocketCommunicator(silent_app, "/") as slow, WebsocketCommunicator(
-        silent_app, "/"
-    ) as quick:
+    async with (
+        WebsocketCommunicator(silent_app, "/") as slow,
+        WebsocketCommunicator(silent_app, "/") as quick,
+    ):
         await slow.send_input({"type": "websocket.connect"})
         await quick.send_input({"type": "websocket.connect"})
         start = time.monotonic()

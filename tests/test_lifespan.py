@@ -197,7 +197,7 @@ class TestFailures:
         assert 'waiting for "lifespan.startup.complete"' in text
         assert "blocked in receive()" in text
         assert info.value.awaited == '"lifespan.startup.complete"'
-        assert any("lifespan=\"off\"" in note for note in info.value.__notes__)  # the hint
+        assert any('lifespan="off"' in note for note in info.value.__notes__)  # the hint
         assert lifespan._engine.state == "cancelled"  # cleaned up, no leak
 
     @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # manual use needs no nursery

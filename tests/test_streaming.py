@@ -148,7 +148,7 @@ class TestSSEParsing:
         text = (
             "\ufeff: comment\r\n"
             "data: line one\r\ndata: line two\r\n\r\n"
-            "event: update\rid: 7\rretry: 1500\rdata:{\"a\": 1}\r\r"
+            'event: update\rid: 7\rretry: 1500\rdata:{"a": 1}\r\r'
             "data\n\n"
             "id: 8\n\n"
             "data: after id\n\n"
@@ -314,9 +314,7 @@ class TestExtensions:
             )
             await send({"type": "http.response.push", "path": "/style.css", "headers": []})
             await send({"type": "http.response.body", "body": b"hello"})
-            await send(
-                {"type": "http.response.trailers", "headers": [(b"x-checksum", b"abc")]}
-            )
+            await send({"type": "http.response.trailers", "headers": [(b"x-checksum", b"abc")]})
 
         communicator = HttpCommunicator(
             app,
@@ -373,9 +371,7 @@ class TestExtensions:
             await send({"type": "http.response.start", "status": 200})
             await send({"type": "http.response.pathsend", "path": str(file)})
 
-        communicator = HttpCommunicator(
-            app, "GET", "/", extensions={"http.response.pathsend": {}}
-        )
+        communicator = HttpCommunicator(app, "GET", "/", extensions={"http.response.pathsend": {}})
         async with communicator:
             response = await communicator.get_response()
         assert response.json() == {"ok": True}

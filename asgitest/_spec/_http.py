@@ -49,6 +49,7 @@ class _Where:
             return f'"{self.message.get("type")}" {self.key}'
         return f"scope {self.key}"
 
+
 _KNOWN_HTTP: Final = frozenset(
     {
         "http.response.start",
@@ -151,8 +152,10 @@ def check_headers(
             if isinstance(headers, dict)
             else '[(b"content-type", b"text/plain")]'
         )
-        what = "a dict (iterating it yields only the names)" if isinstance(headers, dict) else (
-            describe_value(headers)
+        what = (
+            "a dict (iterating it yields only the names)"
+            if isinstance(headers, dict)
+            else (describe_value(headers))
         )
         report.fail(
             type_rule,
@@ -572,7 +575,7 @@ class HttpChecker(Reporter):
                 f'"http.response.start" content-length {value!r} is not a non-negative integer',
                 offending=message,
                 field="headers",
-                fix="send the byte length of the body, e.g. b\"12\"",
+                fix='send the byte length of the body, e.g. b"12"',
             )
             return
         if self.content_length is not None and self.content_length != length:
@@ -605,7 +608,7 @@ class HttpChecker(Reporter):
             self.fail(
                 "R50",
                 f"the body is longer than the declared content-length: {self.sent} bytes sent, "
-                f"content-length is {declared} (in \"http.response.body\" body)",
+                f'content-length is {declared} (in "http.response.body" body)',
                 offending=message,
                 field="body",
                 fix="make content-length match the body, or leave it out and let the server "
@@ -625,7 +628,7 @@ class HttpChecker(Reporter):
             self.fail(
                 "R50",
                 f"the body is shorter than the declared content-length: {self.sent} bytes sent, "
-                f"content-length is {declared} (final \"http.response.body\", more_body=False)",
+                f'content-length is {declared} (final "http.response.body", more_body=False)',
                 offending=message,
                 field="body",
                 fix="make content-length match the body, or leave it out",
@@ -670,9 +673,9 @@ class HttpChecker(Reporter):
                 f'"http.response.body" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
-                fix=_bytes_fix(body) if not isinstance(body, str) else (
-                    "encode it: body=text.encode()"
-                ),
+                fix=_bytes_fix(body)
+                if not isinstance(body, str)
+                else ("encode it: body=text.encode()"),
             )
             size = len(body) if isinstance(body, (bytearray, memoryview)) else 0
         else:
@@ -682,8 +685,11 @@ class HttpChecker(Reporter):
             report.fail(
                 "R45",
                 f'"http.response.body" more_body must be a bool, got {describe_value(more)}'
-                + (" (any non-empty str is truthy: servers read it as True)"
-                   if isinstance(more, str) else ""),
+                + (
+                    " (any non-empty str is truthy: servers read it as True)"
+                    if isinstance(more, str)
+                    else ""
+                ),
                 offending=message,
                 field="more_body",
                 fix="more_body=True or more_body=False",

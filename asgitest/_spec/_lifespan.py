@@ -166,7 +166,7 @@ class LifespanChecker(Reporter):
         __tracebackhide__ = True
         self.fail(
             "R17",
-            "the app returned on the lifespan scope without answering \"lifespan.startup\"; an "
+            'the app returned on the lifespan scope without answering "lifespan.startup"; an '
             "app that does not support lifespan should raise, so the server knows",
             field="type",
             fix='raise on scope types you do not handle, e.g. `assert scope["type"] == "http"`',
@@ -176,7 +176,7 @@ class LifespanChecker(Reporter):
         __tracebackhide__ = True
         self.fail(
             "R96",
-            "the app returned after \"lifespan.startup.complete\" without waiting for "
+            'the app returned after "lifespan.startup.complete" without waiting for '
             '"lifespan.shutdown"; its shutdown code will never run',
             field="type",
             fix="await receive() for lifespan.shutdown and answer it",

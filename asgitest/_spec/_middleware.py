@@ -55,9 +55,7 @@ class SpecCheck:
         on_violation: Literal["raise", "log"] = "raise",
     ) -> None:
         if on_violation not in ("raise", "log"):
-            raise ValueError(
-                f"on_violation must be 'raise' or 'log', got {on_violation!r}."
-            )
+            raise ValueError(f"on_violation must be 'raise' or 'log', got {on_violation!r}.")
         self.app = resolve_application(app)
         self.strict = normalize_strict(strict, "SpecCheck strict")
         self.on_violation = on_violation

@@ -121,7 +121,7 @@ def validate_scope(scope: Any, report: Reporter) -> None:
                 f"scope 'raw_path' must be bytes or None, got {describe_value(raw_path)}",
                 offending=scope,
                 field="raw_path",
-                fix="raw_path=b\"/items\"",
+                fix='raw_path=b"/items"',
             )
         elif b"?" in raw_path:
             report.fail(
@@ -149,9 +149,9 @@ def validate_scope(scope: Any, report: Reporter) -> None:
                 f"scope 'query_string' must be bytes, got {describe_value(query)}",
                 offending=scope,
                 field="query_string",
-                fix=f"query_string={query.encode()!r}" if isinstance(query, str) else (
-                    'query_string=b""'
-                ),
+                fix=f"query_string={query.encode()!r}"
+                if isinstance(query, str)
+                else ('query_string=b""'),
             )
         elif type(query) is bytes and query[:1] == b"?":
             report.fail(
@@ -182,11 +182,11 @@ def validate_scope(scope: Any, report: Reporter) -> None:
         )
     if "headers" not in scope:
         report.fail(
-                rule["headers"],
-                f"scope 'headers' is missing; every {kind} scope has it ([] when empty)",
-                offending=scope,
-                field="headers",
-                fix="headers=[]",
+            rule["headers"],
+            f"scope 'headers' is missing; every {kind} scope has it ([] when empty)",
+            offending=scope,
+            field="headers",
+            fix="headers=[]",
         )
     else:
         _check_request_headers(scope, rule["headers"], report)
@@ -242,13 +242,14 @@ def validate_built_scope(scope: Scope, report: Reporter, key: Hashable) -> None:
 def _check_subprotocols(scope: Scope, report: Reporter) -> None:
     __tracebackhide__ = True
     subprotocols = scope.get("subprotocols", [])
-    if isinstance(subprotocols, (str, bytes)) or not hasattr(subprotocols, "__iter__") or any(
-        type(item) is not str for item in subprotocols
+    if (
+        isinstance(subprotocols, (str, bytes))
+        or not hasattr(subprotocols, "__iter__")
+        or any(type(item) is not str for item in subprotocols)
     ):
         report.fail(
             "R71",
-            f"scope 'subprotocols' must be an iterable of str, got "
-            f"{describe_value(subprotocols)}",
+            f"scope 'subprotocols' must be an iterable of str, got {describe_value(subprotocols)}",
             offending=scope,
             field="subprotocols",
             fix='subprotocols=["chat"]',
@@ -286,8 +287,7 @@ def _check_asgi(scope: Scope, kind: str, report: Reporter) -> None:
     if "asgi" not in scope:
         report.fail(
             "R4",
-            "scope 'asgi' is missing; every server sends it (the version then defaults to "
-            "'2.0')",
+            "scope 'asgi' is missing; every server sends it (the version then defaults to '2.0')",
             offending=scope,
             field="asgi",
             fix='"asgi": {"version": "3.0", "spec_version": "2.3"}',
@@ -379,8 +379,10 @@ def _check_address(scope: Scope, key: str, rule: str, report: Reporter) -> None:
     server = key == "server"
     port_ok = type(port) is int or (server and port is None)
     if type(host) is not str or not port_ok or isinstance(value, (str, bytes, dict)):
-        shape = "[host: str, port: int] or [unix_socket_path, None]" if server else (
-            "[host: str, port: int]"
+        shape = (
+            "[host: str, port: int] or [unix_socket_path, None]"
+            if server
+            else ("[host: str, port: int]")
         )
         report.fail(
             "R33" if server and rule == "R32" else rule,
@@ -430,8 +432,7 @@ def _check_extensions(scope: Scope, rule: str, report: Reporter) -> None:
     ):
         report.fail(
             rule,
-            f"scope 'extensions' must be a dict of name to dict, got "
-            f"{describe_value(extensions)}",
+            f"scope 'extensions' must be a dict of name to dict, got {describe_value(extensions)}",
             offending=scope,
             field="extensions",
             fix='extensions={"http.response.trailers": {}}',

@@ -35,9 +35,7 @@ RESPONSE: Final = 3  # denial response started
 CLOSED: Final = 4  # the app closed (or finished its denial response)
 
 _DENIAL: Final = "websocket.http.response"
-_VALID_CLOSE: Final = frozenset(
-    [*range(1000, 1004), *range(1007, 1015), *range(3000, 5000)]
-)
+_VALID_CLOSE: Final = frozenset([*range(1000, 1004), *range(1007, 1015), *range(3000, 5000)])
 
 
 class WebsocketChecker(Reporter):
@@ -156,7 +154,7 @@ class WebsocketChecker(Reporter):
                     f'"websocket.disconnect" reason must be a str, got {describe_value(reason)}',
                     offending=message,
                     field="reason",
-                    fix="reason=\"...\"",
+                    fix='reason="..."',
                 )
             self.disconnected = True
             return
@@ -276,7 +274,7 @@ class WebsocketChecker(Reporter):
                     f"{describe_value(subprotocol)}",
                     offending=message,
                     field="subprotocol",
-                    fix="subprotocol=\"chat\"",
+                    fix='subprotocol="chat"',
                 )
             elif subprotocol not in self.subprotocols:
                 report.fail(
@@ -334,9 +332,7 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="code",
                 fix=(
-                    f"code={int(code)}"
-                    if isinstance(code, str) and code.isdigit()
-                    else "code=1000"
+                    f"code={int(code)}" if isinstance(code, str) and code.isdigit() else "code=1000"
                 ),
             )
         elif code not in _VALID_CLOSE:
@@ -354,7 +350,7 @@ class WebsocketChecker(Reporter):
                     f'"websocket.close" reason must be a str, got {describe_value(reason)}',
                     offending=message,
                     field="reason",
-                    fix="reason=\"...\"",
+                    fix='reason="..."',
                 )
             elif len(reason.encode("utf-8", "replace")) > 123:
                 report.fail(

@@ -21,6 +21,8 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content):
         await self.send_json({"user": self.scope["user"], "echo": content})
+
+
 # --8<-- [end:consumer]
 
 
@@ -72,4 +74,6 @@ async def test_the_consumer_class_needs_as_asgi():
 
     with pytest.raises(InvalidApplication, match=r"Did you mean EchoConsumer\.as_asgi\(\)\?"):
         WebsocketCommunicator(EchoConsumer, "/ws/echo/")
+
+
 # --8<-- [end:tests]

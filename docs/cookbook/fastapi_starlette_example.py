@@ -23,6 +23,8 @@ async def shout(websocket: WebSocket):
     await websocket.accept()
     async for text in websocket.iter_text():
         await websocket.send_text(text.upper())
+
+
 # --8<-- [end:app]
 
 
@@ -44,6 +46,8 @@ async def state(anyio_backend):
         yield state
         await lifespan.send_input({"type": "lifespan.shutdown"})
         assert await lifespan.receive_output() == {"type": "lifespan.shutdown.complete"}
+
+
 # --8<-- [end:fixture]
 
 
@@ -75,4 +79,6 @@ async def test_websocket_shouts():
         await communicator.send_to(text_data="hi")
         assert await communicator.receive_from() == "HI"
         await communicator.disconnect()
+
+
 # --8<-- [end:tests]

@@ -14,6 +14,8 @@ async def echo():
     while True:
         data = await websocket.receive()
         await websocket.send(f"echo: {data}")
+
+
 # --8<-- [end:app]
 
 
@@ -44,4 +46,6 @@ async def test_websocket_echo():
         await communicator.send_to(text_data="hi")
         assert await communicator.receive_from() == "echo: hi"
         await communicator.disconnect()
+
+
 # --8<-- [end:tests]

@@ -19,6 +19,8 @@ async def echo(scope, receive, send):
 @pytest.fixture
 def anyio_backend():
     return "trio"
+
+
 # --8<-- [end:backend]
 
 
@@ -38,4 +40,6 @@ async def test_without_async_with_trio_says_what_to_do():
     communicator = WebsocketCommunicator(echo, "/ws/")
     with pytest.raises(UsageError, match="must be entered with `async with`"):
         await communicator.connect()
+
+
 # --8<-- [end:tests]

@@ -61,6 +61,8 @@ async def test_login_then_use_the_session() -> None:
 
     response = await client.get("/me")
     assert response.json() == {"user": "ada", "lang": "fr"}
+
+
 # --8<-- [end:session]
 
 
@@ -70,6 +72,8 @@ async def test_follow_redirects() -> None:
     response = await client.post("/login", data={"user": "grace"})
     assert response.json()["user"] == "grace"
     assert [r.status for r in response.history] == [303]
+
+
 # --8<-- [end:redirects]
 
 
@@ -83,4 +87,6 @@ async def test_the_session_cookie_authenticates_the_websocket() -> None:
         assert connected
         assert await ws.receive_from() == "3 new messages for ada"
         assert await ws.receive_close() == (1000, "")
+
+
 # --8<-- [end:websocket]

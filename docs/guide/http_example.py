@@ -47,6 +47,8 @@ async def test_post_json():
     # It is still the dict channels.testing returns:
     assert response["status"] == 200
     assert response["headers"] == [(b"content-type", b"application/json"), (b"x-count", b"1")]
+
+
 # --8<-- [end:basic]
 
 
@@ -58,6 +60,8 @@ async def test_request_body_in_chunks():
         communicator.sent_request = True  # get_response() must not send the (empty) body
         response = await communicator.get_response()
     assert response.json()["body"] == "abcdef"
+
+
 # --8<-- [end:chunked]
 
 
@@ -85,6 +89,8 @@ async def test_read_a_stream_chunk_by_chunk():
                 break
         assert chunks == [b"3", b"2", b"1", b""]
         await communicator.wait()  # after the response, the app's receive() said http.disconnect
+
+
 # --8<-- [end:streaming]
 
 
@@ -105,4 +111,6 @@ async def test_the_scope_is_what_a_server_sends():
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
+
+
 # --8<-- [end:scope]

@@ -38,6 +38,8 @@ async def test_lifespan_state():
         pool = lifespan.state["pool"]
         assert pool["connected"]
     assert not pool["connected"]  # shutdown ran when the block ended
+
+
 # --8<-- [end:communicator]
 
 
@@ -47,6 +49,8 @@ async def test_route_reads_lifespan_state():
         async with client.http("GET", "/health") as request:
             response = await request.get_response()
         assert response.text == "ok"
+
+
 # --8<-- [end:testapp]
 
 
@@ -61,6 +65,8 @@ async def test_startup_failure_carries_the_message():
         async with LifespanCommunicator(refuses_to_start):
             pass
     assert info.value.message == "db down"
+
+
 # --8<-- [end:failed]
 
 
@@ -78,6 +84,8 @@ async def test_app_without_lifespan():
     with pytest.raises(LifespanStartupFailed, match="does not support the lifespan"):
         async with LifespanCommunicator(http_only_app, lifespan="on"):
             pass
+
+
 # --8<-- [end:modes]
 
 
@@ -91,4 +99,6 @@ async def test_startup_timeout():
     with pytest.raises(Timeout, match='waiting for "lifespan.startup.complete"'):
         async with LifespanCommunicator(never_ready, timeout=0.1):
             pass
+
+
 # --8<-- [end:timeout]

@@ -44,6 +44,8 @@ async def test_read_three_events_then_leave() -> None:
                 break  # leaving the block disconnects the client
     assert prices == [101, 102, 103]
     assert {"type": "http.disconnect"} in communicator.transcript.received_by_app()
+
+
 # --8<-- [end:sse]
 
 
@@ -67,6 +69,8 @@ async def test_streamed_upload() -> None:
     async with HttpCommunicator(count_chunks, "POST", "/", content=upload()) as communicator:
         response = await communicator.get_response()
     assert response.body == b"4"  # three chunks, then the empty final one
+
+
 # --8<-- [end:upload]
 
 
@@ -89,4 +93,6 @@ async def test_client_goes_away_with_spec_2_4() -> None:
         assert await response.next_chunk() == b"."
         await communicator.disconnect()
     assert caught == ["ClientDisconnected"]
+
+
 # --8<-- [end:disconnect]

@@ -38,9 +38,7 @@ async def chat(websocket: WebSocket) -> None:
         room.discard(websocket)
 
 
-app = Starlette(
-    routes=[Route("/whoami", whoami), WebSocketRoute("/chat", chat)], lifespan=lifespan
-)
+app = Starlette(routes=[Route("/whoami", whoami), WebSocketRoute("/chat", chat)], lifespan=lifespan)
 # --8<-- [end:app]
 
 
@@ -54,6 +52,8 @@ async def test_defaults_apply_to_every_request():
         # per-call headers replace the default of the same name
         async with client.http("GET", "/whoami", headers={"x-user": "bob"}) as request:
             assert (await request.get_response()).json()["user"] == "bob"
+
+
 # --8<-- [end:defaults]
 
 
@@ -70,6 +70,8 @@ async def test_two_clients_chat():
             # an HTTP request while both sockets are open
             async with client.http("GET", "/whoami") as request:
                 assert (await request.get_response()).json()["online"] == 2
+
+
 # --8<-- [end:chat]
 
 
@@ -82,6 +84,8 @@ async def test_fifty_clients_get_one_broadcast():
         await sockets[0].send_to(text_data="hello, everyone")
         for socket in sockets:
             assert await socket.receive_from() == "hello, everyone"
+
+
 # --8<-- [end:broadcast]
 
 
@@ -95,4 +99,6 @@ async def test_manual_lifespan():
             assert (await request.get_response()).status == 200
     finally:
         await client.aclose()  # closes open communicators, then shuts the lifespan down
+
+
 # --8<-- [end:manual]

@@ -41,6 +41,8 @@ async def test_a_timeout_does_not_cancel_the_app():
         # The app kept running: the frame arrives, and the conversation goes on.
         assert await communicator.receive_from() == "slow"
         await communicator.disconnect()
+
+
 # --8<-- [end:not-cancelled]
 
 
@@ -53,6 +55,8 @@ async def test_receive_nothing_returns_as_soon_as_something_arrives():
         assert not await communicator.receive_nothing(timeout=5)  # False at once, not after 5s
         assert await communicator.receive_from() == "ping"  # the message was not consumed
         await communicator.disconnect()
+
+
 # --8<-- [end:receive-nothing]
 
 
@@ -66,6 +70,8 @@ async def test_an_app_exception_is_raised_at_once():
     async with HttpCommunicator(crashes, "GET", "/", timeout=30) as communicator:
         with pytest.raises(RuntimeError, match="database is down"):
             await communicator.get_response()  # at once, not after 30s
+
+
 # --8<-- [end:crash]
 
 
@@ -81,6 +87,8 @@ async def test_timeout_factor():
             await communicator.disconnect()
     finally:
         set_timeout_factor(None)  # back to the environment variable, or 1
+
+
 # --8<-- [end:factor]
 
 

@@ -36,6 +36,8 @@ async def test_the_transcript_has_every_message():
             0,
         )
         print(transcript.render())
+
+
 # --8<-- [end:inspect]
 
 
@@ -50,5 +52,7 @@ async def test_a_failure_carries_the_transcript():
     assert caught.value.transcript is communicator.transcript
     note = caught.value.__notes__[0]
     assert note.startswith("Transcript (4 messages):")
-    assert '"websocket.receive" text=\'anyone there?\'' in note
+    assert "\"websocket.receive\" text='anyone there?'" in note
+
+
 # --8<-- [end:failure]

@@ -38,6 +38,8 @@ async def test_close_code_and_reason() -> None:
         await communicator.send_to(text_data="hi")
         code, reason = await communicator.assert_closed(4000)
         assert reason == "bye after 'hi'"
+
+
 # --8<-- [end:close]
 
 
@@ -54,4 +56,6 @@ async def test_denial_response_raised() -> None:
         with pytest.raises(WebsocketRejected) as info:
             await communicator.connect(raise_on_reject=True)
     assert info.value.status == 401
+
+
 # --8<-- [end:denial]

@@ -31,6 +31,8 @@ async def test_timeout_then_disconnect():
         # asgitest: the app was not cancelled; it gets websocket.disconnect and returns.
         await communicator.disconnect()
     assert communicator.transcript.outcome == "the app returned"
+
+
 # --8<-- [end:timeout-disconnect]
 
 
@@ -45,6 +47,8 @@ async def test_an_app_exception_is_raised_at_once():
     async with WebsocketCommunicator(connect_then_crash, "/ws/") as communicator:
         with pytest.raises(ValueError, match="broken consumer"):
             await communicator.connect(timeout=30)  # raised as soon as the app raises
+
+
 # --8<-- [end:crash]
 
 
@@ -62,6 +66,8 @@ async def test_http_disconnect_after_the_response():
         response = await communicator.get_response()  # channels: KeyError('body')
         assert response == {"status": 204, "headers": [], "body": b""}
         await communicator.wait()
+
+
 # --8<-- [end:http-disconnect]
 
 
@@ -91,6 +97,8 @@ async def test_empty_frames_can_be_sent():
         await communicator.connect()
         await communicator.send_to(text_data="")  # channels: "You must supply exactly one..."
         await communicator.disconnect()
+
+
 # --8<-- [end:websocket]
 
 
@@ -112,6 +120,8 @@ async def test_wait_and_disconnect_report_an_app_that_does_not_return():
         # channels: disconnect() cancels it silently too.
         with pytest.warns(LeakedAppWarning, match="did not return after websocket.disconnect"):
             await communicator.disconnect(timeout=0.05)
+
+
 # --8<-- [end:hangs]
 
 
@@ -123,6 +133,8 @@ async def test_after_stop_calls_raise_timeout_not_cancelled_error():
         with pytest.raises(Timeout) as caught:  # channels: asyncio.CancelledError
             await communicator.receive_from()
         assert caught.value.app_state == "cancelled"
+
+
 # --8<-- [end:stopped]
 
 
@@ -140,4 +152,6 @@ def test_scopes_carry_what_a_server_sends():
     assert scope["raw_path"] == b"/ws/"
     assert scope["client"] == ("127.0.0.1", 50000)
     assert scope["server"] == ("testserver", 80)
+
+
 # --8<-- [end:scope]

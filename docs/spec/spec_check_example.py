@@ -28,6 +28,8 @@ async def app(scope, receive, send):
         }
     )
     await send({"type": "http.response.body", "body": b"hello"})
+
+
 # --8<-- [end:broken]
 
 

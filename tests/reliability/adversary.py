@@ -230,20 +230,29 @@ def _message(kind: str, *parts: tuple[str, st.SearchStrategy[Any]]) -> st.Search
 
 
 HTTP_MESSAGES = st.one_of(
-    _message("http.response.start", ("status", _status), ("headers", _headers),
-             ("trailers", _flag)),
+    _message(
+        "http.response.start", ("status", _status), ("headers", _headers), ("trailers", _flag)
+    ),
     _message("http.response.body", ("body", _body()), ("more_body", _flag)),
     _message("http.response.trailers", ("headers", _headers), ("more_trailers", _flag)),
 )
 
 WEBSOCKET_MESSAGES = st.one_of(
-    _message("websocket.accept", ("subprotocol", st.sampled_from([None, "chat", 5])),
-             ("headers", _headers)),
-    _message("websocket.send", ("text", st.one_of(st.text(max_size=8), st.just(b"b"))),
-             ("bytes", st.one_of(st.binary(max_size=8), st.just("s"),
-                                 st.just(b"y" * (1 << 20))))),
-    _message("websocket.close", ("code", st.sampled_from([1000, 1011, 4000, 999, "x"])),
-             ("reason", st.sampled_from(["", "bye", None, b"b", "r" * 200]))),
+    _message(
+        "websocket.accept",
+        ("subprotocol", st.sampled_from([None, "chat", 5])),
+        ("headers", _headers),
+    ),
+    _message(
+        "websocket.send",
+        ("text", st.one_of(st.text(max_size=8), st.just(b"b"))),
+        ("bytes", st.one_of(st.binary(max_size=8), st.just("s"), st.just(b"y" * (1 << 20)))),
+    ),
+    _message(
+        "websocket.close",
+        ("code", st.sampled_from([1000, 1011, 4000, 999, "x"])),
+        ("reason", st.sampled_from(["", "bye", None, b"b", "r" * 200])),
+    ),
     _message("websocket.http.response.start", ("status", _status), ("headers", _headers)),
 )
 
@@ -279,9 +288,7 @@ def messages(kind: str) -> st.SearchStrategy[Any]:
     """Messages an app of scope type ``kind`` might send: its own protocol's (valid or not),
     other protocols', unknown types and non-dicts."""
     others = [strategy for name, strategy in _BY_KIND.items() if name != kind]
-    return st.one_of(
-        _BY_KIND[kind], _BY_KIND[kind], _BY_KIND[kind], _GARBAGE, *others
-    )
+    return st.one_of(_BY_KIND[kind], _BY_KIND[kind], _BY_KIND[kind], _GARBAGE, *others)
 
 
 def steps(kind: str, spawn: bool = True) -> st.SearchStrategy[Step]:
@@ -365,8 +372,15 @@ class Recorder:
 
 # ---------------------------------------------------------------------------- drivers
 
-WS_OPS = ("connect", "send_text", "send_bytes", "receive_from", "receive_nothing",
-          "receive_close", "disconnect")
+WS_OPS = (
+    "connect",
+    "send_text",
+    "send_bytes",
+    "receive_from",
+    "receive_nothing",
+    "receive_close",
+    "disconnect",
+)
 RAW_OPS = ("send_input", "receive_output", "receive_nothing", "wait", "stop")
 HTTP_DRIVERS = ("get_response", "stream", "stream_early_exit", "disconnect", "raw", "client")
 LIFESPAN_DRIVERS = ("auto", "on", "raw", "testapp")
@@ -384,8 +398,11 @@ _FIRST_INPUT = {
 _RAW_SCOPES = {
     "http": lambda: HttpCommunicator(_noop, "GET", "/").scope,
     "websocket": lambda: WebsocketCommunicator(_noop, "/ws").scope,
-    "lifespan": lambda: {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
-                         "state": {}},
+    "lifespan": lambda: {
+        "type": "lifespan",
+        "asgi": {"version": "3.0", "spec_version": "2.0"},
+        "state": {},
+    },
 }
 
 
@@ -425,8 +442,13 @@ def _sync(function: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
 
 async def drive_http(app: Any, driver: str, strict: str, rec: Recorder) -> None:
     if driver == "raw":
-        await drive_raw(app, "http", ["send_input", "receive_output", "receive_output",
-                                      "receive_nothing", "wait"], strict, rec)
+        await drive_raw(
+            app,
+            "http",
+            ["send_input", "receive_output", "receive_output", "receive_nothing", "wait"],
+            strict,
+            rec,
+        )
         return
     if driver == "client":
         # Client makes (and closes) its own communicators: no transcript to compare here.
@@ -470,9 +492,21 @@ async def drive_http(app: Any, driver: str, strict: str, rec: Recorder) -> None:
 
 async def drive_websocket(app: Any, ops: list[str], strict: str, rec: Recorder) -> None:
     if ops and ops[0] == "raw":
-        await drive_raw(app, "websocket", ["send_input", "receive_output", "send_input",
-                                           "receive_output", "receive_nothing", "send_input",
-                                           "wait"], strict, rec)
+        await drive_raw(
+            app,
+            "websocket",
+            [
+                "send_input",
+                "receive_output",
+                "send_input",
+                "receive_output",
+                "receive_nothing",
+                "send_input",
+                "wait",
+            ],
+            strict,
+            rec,
+        )
         return
     communicator = WebsocketCommunicator(app, "/ws", timeout=T, strict=strict)
     rec.communicators.append(communicator)
@@ -496,8 +530,13 @@ async def drive_websocket(app: Any, ops: list[str], strict: str, rec: Recorder) 
 
 async def drive_lifespan(app: Any, driver: str, strict: str, rec: Recorder) -> None:
     if driver == "raw":
-        await drive_raw(app, "lifespan", ["send_input", "receive_output", "send_input",
-                                          "receive_output", "wait"], strict, rec)
+        await drive_raw(
+            app,
+            "lifespan",
+            ["send_input", "receive_output", "send_input", "receive_output", "wait"],
+            strict,
+            rec,
+        )
         return
     if driver == "testapp":
         testapp = asgitest.TestApp(app, timeout=T, strict=strict)
@@ -582,9 +621,7 @@ def run_example(example: Example, backend: str) -> Outcome:
                     await drive_lifespan(app, example.driver, example.strict, rec)
             if backend == "asyncio":
                 current = asyncio.current_task()
-                leftovers.extend(
-                    repr(task) for task in asyncio.all_tasks() if task is not current
-                )
+                leftovers.extend(repr(task) for task in asyncio.all_tasks() if task is not current)
 
     unraisable: list[str] = []
     error_log = _ErrorLog()

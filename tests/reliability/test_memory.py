@@ -40,23 +40,32 @@ PROGRAMS = [
     [Receive(), Sleep(0.001), Send({"type": "unknown"}), Receive()],
 ]
 
-EXAMPLES = [
-    Example("http", program, driver, [], ("error", "off")[number % 2])
-    for number, program in enumerate(PROGRAMS)
-    for driver in ("get_response", "disconnect")
-] + [
-    Example(
-        "websocket",
-        [Receive(), Send({"type": "websocket.accept"}), Receive(), Send(message), Hang()],
-        "ops",
-        ["connect", "send_text", "receive_from", "disconnect"],
-        "error",
-    )
-    for message in ({"type": "websocket.send", "bytes": b"y" * (1 << 20)}, {"type": "nope"})
-] + [
-    Example("lifespan", [Receive(), Send({"type": "lifespan.startup.complete"}), Receive(),
-                         Raise("error")], "on", [], "error"),
-]
+EXAMPLES = (
+    [
+        Example("http", program, driver, [], ("error", "off")[number % 2])
+        for number, program in enumerate(PROGRAMS)
+        for driver in ("get_response", "disconnect")
+    ]
+    + [
+        Example(
+            "websocket",
+            [Receive(), Send({"type": "websocket.accept"}), Receive(), Send(message), Hang()],
+            "ops",
+            ["connect", "send_text", "receive_from", "disconnect"],
+            "error",
+        )
+        for message in ({"type": "websocket.send", "bytes": b"y" * (1 << 20)}, {"type": "nope"})
+    ]
+    + [
+        Example(
+            "lifespan",
+            [Receive(), Send({"type": "lifespan.startup.complete"}), Receive(), Raise("error")],
+            "on",
+            [],
+            "error",
+        ),
+    ]
+)
 
 ROUNDS = 2
 # Generous, yet a leak of one app closure per example (about 9 KiB: what the application

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-TESTS = '''
+TESTS = """
 import anyio
 import pytest
 
@@ -40,7 +40,7 @@ async def test_2_next_test_is_unaffected():
         await ws.send_to(text_data="fine")
         assert await ws.receive_from() == "fine"
         await ws.disconnect()
-'''
+"""
 
 
 def test_pytest_timeout_during_a_wait_leaves_the_next_test_unaffected(

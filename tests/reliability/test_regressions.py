@@ -74,9 +74,7 @@ def raises(error: BaseException) -> Any:
     return app
 
 
-async def test_base_exception_from_app_is_raised_as_itself_on_trio_not_an_exception_group() -> (
-    None
-):
+async def test_base_exception_from_app_is_raised_as_itself_on_trio_not_an_exception_group() -> None:
     # Found: under trio a BaseException subclass raised by the app escaped through the
     # communicator's nursery as a BaseExceptionGroup; asyncio raised it as itself.
     error = Interrupt("stand-in")

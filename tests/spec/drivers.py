@@ -40,7 +40,11 @@ async def drain(communicator: ApplicationCommunicator, on_message: Any = None) -
 
 async def run_http(case: Case, strict: str) -> list[Any]:
     async with HttpCommunicator(
-        case.app, case.method, "/", scope=case.scope or None, strict=strict  # type: ignore[arg-type]
+        case.app,
+        case.method,
+        "/",
+        scope=case.scope or None,
+        strict=strict,  # type: ignore[arg-type]
     ) as communicator:
         await communicator.send_input({"type": "http.request", "body": b""})
         return await drain(communicator)
@@ -67,7 +71,9 @@ async def _answer_lifespan(communicator: ApplicationCommunicator, message: Any) 
 
 async def run_lifespan(case: Case, strict: str) -> list[Any]:
     async with ApplicationCommunicator(
-        case.app, dict(LIFESPAN_SCOPE, state={}), strict=strict  # type: ignore[arg-type]
+        case.app,
+        dict(LIFESPAN_SCOPE, state={}),
+        strict=strict,  # type: ignore[arg-type]
     ) as communicator:
         if case.open_first:
             await communicator.send_input({"type": "lifespan.startup"})

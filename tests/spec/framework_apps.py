@@ -196,7 +196,10 @@ async def scenario_channels(strict: str) -> None:
         await ws.send_to(text_data="close")
         assert (await ws.receive_output())["code"] == 4000
     async with WebsocketCommunicator(
-        SyncConsumer.as_asgi(), "/ws/", subprotocols=["chat"], strict=strict  # type: ignore[arg-type]
+        SyncConsumer.as_asgi(),
+        "/ws/",
+        subprotocols=["chat"],
+        strict=strict,  # type: ignore[arg-type]
     ) as ws:
         assert await ws.connect() == (True, "chat")
         await ws.send_to(text_data="x")
@@ -335,14 +338,22 @@ async def scenario_starlette(strict: str) -> None:
     # With the pathsend extension advertised, FileResponse hands the path to the server.
     pathsend = {"extensions": {"http.response.pathsend": {}}}
     async with HttpCommunicator(
-        starlette_app, "GET", "/file", scope=pathsend, strict=strict  # type: ignore[arg-type]
+        starlette_app,
+        "GET",
+        "/file",
+        scope=pathsend,
+        strict=strict,  # type: ignore[arg-type]
     ) as http:
         await http.send_input({"type": "http.request", "body": b""})
         assert (await http.receive_output())["type"] == "http.response.start"
         assert await http.receive_output() == {"type": "http.response.pathsend", "path": FILE_PATH}
     # Spec 2.4: StreamingResponse stops listening for http.disconnect and relies on OSError.
     async with HttpCommunicator(
-        starlette_app, "GET", "/stream", spec_version="2.4", strict=strict  # type: ignore[arg-type]
+        starlette_app,
+        "GET",
+        "/stream",
+        spec_version="2.4",
+        strict=strict,  # type: ignore[arg-type]
     ) as http:
         assert (await http.get_response()).body == b"s0s1s2"
     await _lifespan_roundtrip(starlette_app, strict)

@@ -57,10 +57,10 @@ INPUT_CASES: list[tuple[str, str, dict[str, Any], bool]] = [
 ]
 
 
-
 def _md(text: str) -> str:
     """Rule text for Markdown: brackets escaped, so `scope['asgi']['x']` is not a link."""
     return text.replace("[", "\\[").replace("|", "\\|")
+
 
 def _message_of(error: ProtocolError) -> str:
     """The first paragraph of the error, without the (long) server sentence."""
@@ -207,8 +207,14 @@ def _scope_examples() -> list[tuple[str, str, ProtocolError]]:
             make_checker(scope, "error", None)  # type: ignore[arg-type]
         except ProtocolError as error:
             examples.append((error.rule_id, f"ApplicationCommunicator(app, {scope!r})", error))
-    bare = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/",
-            "query_string": b"", "headers": []}
+    bare = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [],
+    }
     try:
         ApplicationCommunicator(app, bare, strict="pedantic")
     except ProtocolError as error:
@@ -315,17 +321,23 @@ async def render() -> str:
             f"{rule} ({_FINDINGS.get(rule, '')})" for rule in sorted(EXPECTED_PEDANTIC[name])
         )
         out.append(f"| {name} | {found} |\n")
-    out.append("\n## All rules\n\n| id | protocol | severity | requirement |\n| --- | --- | --- | --- |\n")
+    out.append(
+        "\n## All rules\n\n| id | protocol | severity | requirement |\n| --- | --- | --- | --- |\n"
+    )
     for rule in RULES.values():
         kind = rule.severity if rule.checked else "harness duty"
-        out.append(f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {kind} | {_md(rule.requirement)} |\n")
+        out.append(
+            f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {kind} | {_md(rule.requirement)} |\n"
+        )
     for protocol, title in PROTOCOLS:
         out.append(f"\n## {title}\n")
         for rule in RULES.values():
             if rule.protocol != protocol:
                 continue
             kind = rule.severity if rule.checked else "harness duty"
-            out.append(f"\n### {rule.id}\n\n**{_md(rule.requirement)}** ({kind}; [spec]({rule.link}))\n\n")
+            out.append(
+                f"\n### {rule.id}\n\n**{_md(rule.requirement)}** ({kind}; [spec]({rule.link}))\n\n"
+            )
             if rule.servers and rule.servers != "-":
                 out.append(f"What servers do: {rule.servers}\n\n")
             examples = by_rule.get(rule.id, [])
@@ -347,7 +359,9 @@ async def render() -> str:
                 )
                 continue
             if not examples:
-                out.append("Checked as part of the rules around it; see the code in `asgitest/_spec/`.\n")
+                out.append(
+                    "Checked as part of the rules around it; see the code in `asgitest/_spec/`.\n"
+                )
                 continue
             for label, snippet, message in examples[:2]:
                 out.append(f"Violation ({label}):\n\n```python\n{snippet}\n```\n\n")

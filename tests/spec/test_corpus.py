@@ -74,8 +74,12 @@ async def _run_ignoring_other_failures(run, case: Case) -> None:
 
 @pytest.mark.parametrize(
     ("run", "case"),
-    [p for p in _ALL if p.values[1].id  # type: ignore[union-attr]
-     in ("status-999", "mixed-case-header", "send-text-and-bytes", "return-without-response")],
+    [
+        p
+        for p in _ALL
+        if p.values[1].id  # type: ignore[union-attr]
+        in ("status-999", "mixed-case-header", "send-text-and-bytes", "return-without-response")
+    ],
 )
 async def test_warn_mode_turns_findings_into_warnings(run, case: Case) -> None:
     with pytest.warns(ProtocolWarning) as record:

@@ -26,8 +26,9 @@ async def str_header(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         raise RuntimeError("http only")
     await receive()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [[b"content-type", "text/plain"]]})
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [[b"content-type", "text/plain"]]}
+    )
     await send({"type": "http.response.body", "body": b"hi"})
 
 

@@ -50,7 +50,17 @@ HTTP_CASES = [
     ("R4", "asgi", {"scope": {"asgi": "3.0"}}),
     ("R25", "scheme", {"scheme": ""}),
     ("R35", "extensions", {"scope": {"extensions": {"http.response.trailers": True}}}),
-    ("R108", "extensions.tls", {"scope": {"extensions": {"tls": {"server_cert": None, "tls_version": 0x0304, "cipher_suite": 0x1301}}}}),
+    (
+        "R108",
+        "extensions.tls",
+        {
+            "scope": {
+                "extensions": {
+                    "tls": {"server_cert": None, "tls_version": 0x0304, "cipher_suite": 0x1301}
+                }
+            }
+        },
+    ),
     ("R108", "extensions.tls", {"scheme": "https", "scope": {"extensions": {"tls": {}}}}),
     ("R34", "state", {"scope": {"state": []}}),
 ]
@@ -83,8 +93,14 @@ def test_pedantic_scope_findings(rule: str, field: str, kwargs: dict[str, Any]) 
 
 
 def test_missing_asgi_key_is_pedantic() -> None:
-    scope = {"type": "http", "http_version": "1.1", "method": "GET", "path": "/",
-             "query_string": b"", "headers": []}
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [],
+    }
     ApplicationCommunicator(app, dict(scope))
     with pytest.raises(ProtocolError) as info:
         ApplicationCommunicator(app, dict(scope), strict="pedantic")
@@ -95,8 +111,14 @@ def test_missing_required_http_keys() -> None:
     with pytest.raises(ProtocolError) as info:
         ApplicationCommunicator(app, {"type": "http", "asgi": {"version": "3.0"}})
     assert info.value.rule_id == "R23"  # http_version is checked first
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "path": "/", "headers": []}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+    }
     with pytest.raises(ProtocolError, match="query_string") as info:
         ApplicationCommunicator(app, scope)
     assert info.value.rule_id == "R28"
@@ -151,8 +173,14 @@ def test_core_scope_rules(scope: Any, rule: str) -> None:
 
 
 def test_harness_scopes_pass_even_in_pedantic_mode() -> None:
-    HttpCommunicator(app, "POST", "/a%20b?x=1", b"{}", [(b"content-type", b"application/json")],
-                     strict="pedantic")
+    HttpCommunicator(
+        app,
+        "POST",
+        "/a%20b?x=1",
+        b"{}",
+        [(b"content-type", b"application/json")],
+        strict="pedantic",
+    )
     WebsocketCommunicator(app, "/ws/?t=1", [(b"origin", b"http://x")], ["chat"], strict="pedantic")
     WebsocketCommunicator(app, "/ws/", spec_version="2.3", strict="pedantic")
     ApplicationCommunicator(app, dict(LIFESPAN_SCOPE), strict="pedantic")
