@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from ._config import DEFAULT
 from ._engine import describe_scope
 from ._errors import MessageMismatch, UsageError
 from ._patterns import ANY, JsonText, Mismatch, Pattern, show, show_message
@@ -34,16 +35,6 @@ _DIRECTIONS: Final = (None, FROM_APP, TO_APP)
 _ARROW: Final = {FROM_APP: "app → test", TO_APP: "test → app"}
 _WINDOW: Final = 20  # transcript lines shown under a failure
 _BEFORE: Final = 14  # of which before the marked one
-
-
-class _UseDefault:
-    """Stands for "the communicator's own timeout" in the ``expect*`` signatures."""
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-_DEFAULT: Final = _UseDefault()
 
 
 # ---------------------------------------------------------------------- rendering
@@ -119,7 +110,7 @@ class ExpectMixin:
         outer = engine.awaiting
         engine.awaiting = pattern.describe()
         try:
-            if timeout is _DEFAULT:
+            if timeout is DEFAULT:
                 message = await self.receive_output()
             else:
                 message = await self.receive_output(timeout)
@@ -161,7 +152,7 @@ class ExpectMixin:
             scope=self.scope,
         )
 
-    async def expect(self, pattern: Any, timeout: Any = _DEFAULT) -> Message:
+    async def expect(self, pattern: Any, timeout: Any = DEFAULT) -> Message:
         """Receive the next message the application sent and assert that it matches ``pattern``.
 
         Args:
@@ -191,7 +182,7 @@ class ExpectMixin:
         return message
 
     async def expect_sequence(
-        self, patterns: Sequence[Any], timeout: Any = _DEFAULT
+        self, patterns: Sequence[Any], timeout: Any = DEFAULT
     ) -> list[Message]:
         """Receive one message per pattern, in order, asserting that each matches its pattern.
 
@@ -220,7 +211,7 @@ class WebsocketExpectMixin(ExpectMixin):
     """The WebSocket conveniences: ``expect_text()``, ``expect_bytes()``, ``expect_json()``,
     ``expect_close()``."""
 
-    async def expect_text(self, text: Any = ANY, timeout: Any = _DEFAULT) -> str:
+    async def expect_text(self, text: Any = ANY, timeout: Any = DEFAULT) -> str:
         """Receive a text frame and assert its text matches ``text`` (any text by default).
 
         ``text`` is a ``str`` or any pattern (a compiled regex, a predicate...). Returns the text.
@@ -231,7 +222,7 @@ class WebsocketExpectMixin(ExpectMixin):
         )
         return message["text"]  # type: ignore[no-any-return]
 
-    async def expect_bytes(self, data: Any = ANY, timeout: Any = _DEFAULT) -> bytes:
+    async def expect_bytes(self, data: Any = ANY, timeout: Any = DEFAULT) -> bytes:
         """Receive a binary frame and assert its payload matches ``data`` (any by default).
 
         Returns the payload.
@@ -242,7 +233,7 @@ class WebsocketExpectMixin(ExpectMixin):
         )
         return message["bytes"]  # type: ignore[no-any-return]
 
-    async def expect_json(self, pattern: Any = ANY, timeout: Any = _DEFAULT) -> Any:
+    async def expect_json(self, pattern: Any = ANY, timeout: Any = DEFAULT) -> Any:
         """Receive a text frame holding JSON and assert the parsed value matches ``pattern``.
 
         A ``dict`` pattern is a subset match, so ``expect_json({"event": "joined"})`` ignores
@@ -255,7 +246,7 @@ class WebsocketExpectMixin(ExpectMixin):
         return json.loads(message["text"])
 
     async def expect_close(
-        self, code: Any = ANY, reason: Any = ANY, timeout: Any = _DEFAULT
+        self, code: Any = ANY, reason: Any = ANY, timeout: Any = DEFAULT
     ) -> Message:
         """Receive ``websocket.close`` and assert its ``code`` and ``reason`` (any by default).
 

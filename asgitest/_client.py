@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import urljoin, urlsplit
 
 from ._body import QueryArg
-from ._communicator import DEFAULT, TimeoutArg, _Default
+from ._config import DEFAULT
 from ._cookies import CookieJar
 from ._errors import UsageError
 from ._http import HttpCommunicator
 from ._websocket import WebsocketCommunicator
 
 if TYPE_CHECKING:
-    from ._config import StrictArg
+    from ._config import DefaultArg, StrictArg, TimeoutArg
     from ._response import Response
     from ._streaming import StreamContext
 
@@ -97,10 +97,10 @@ class Client:
         follow_redirects: bool = False,
         max_redirects: int = 20,
         timeout: TimeoutArg = DEFAULT,
-        strict: StrictArg | _Default = DEFAULT,
+        strict: StrictArg | DefaultArg = DEFAULT,
         spec_version: str | None = None,
         extensions: Mapping[str, Any] | None = None,
-        client: tuple[str, int] | None | _Default = DEFAULT,
+        client: tuple[str, int] | None | DefaultArg = DEFAULT,
         root_path: str | None = None,
         scope: dict[str, Any] | None = None,
     ) -> None:

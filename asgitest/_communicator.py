@@ -4,44 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from . import _config
 from ._app import resolve_application
 from ._assertions import ExpectMixin
-from ._config import DEFAULT_TIMEOUT, normalize_strict, scale_timeout
+from ._config import DEFAULT, normalize_strict, parse_timeout, scale_timeout
 from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend, describe_scope
 from ._errors import AsgitestError, UnexpectedMessage, UsageError
-from ._spec import make_checker
+from ._scopes import complete_scope
+from ._spec import make_checker, parse_rule_ids
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    from ._config import StrictArg
+    from ._config import DefaultArg, RulesArg, StrictArg, TimeoutArg
     from ._types import Message, Scope
 
 __all__ = ["DEFAULT", "ApplicationCommunicator"]
-
-
-class _Default:
-    """The "not given" marker: use the communicator's own default timeout."""
-
-    _instance: _Default | None = None
-
-    def __new__(cls) -> _Default:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-    def __bool__(self) -> bool:
-        return True
-
-
-DEFAULT: Final = _Default()
-TimeoutArg = float | None | _Default
 
 
 class ApplicationCommunicator(ExpectMixin):
@@ -65,6 +46,9 @@ class ApplicationCommunicator(ExpectMixin):
         timeout: the default of every wait, in seconds (``None`` waits forever, e.g. for a
             debugger). Multiplied by the timeout factor (``ASGITEST_TIMEOUT_FACTOR``).
         strict: spec checking: ``"error"`` (default), ``"pedantic"``, ``"warn"`` or ``"off"``.
+        ignore_rules: rule ids to waive, e.g. ``["R82"]`` or ``"R82 R8"``: their findings
+            are listed in the transcript as waived instead of failing the test. Added to
+            those of the pytest settings (``asgi_ignore_rules``, the ``asgi`` marker).
         transcript_size: how many messages the transcript keeps.
 
     Example:
@@ -93,25 +77,48 @@ class ApplicationCommunicator(ExpectMixin):
         application: Any,
         scope: Scope,
         *,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        strict: StrictArg = "error",
+        timeout: TimeoutArg = DEFAULT,
+        strict: StrictArg | DefaultArg = DEFAULT,
+        ignore_rules: RulesArg = DEFAULT,
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
         _scope_key: Hashable | None = None,
     ) -> None:
         self.application = resolve_application(application)
+        if _scope_key is None:
+            # A scope the test wrote itself holds what its app reads; a server always sends
+            # more (http_version, asgi, ...): fill that in, in place (the same object).
+            complete_scope(scope)
         self.scope = scope
-        self.timeout = timeout
-        self.strict = "error" if strict == "error" else normalize_strict(strict)
+        # What the caller leaves out comes from the active settings: asgitest's defaults, or
+        # those of the running test (ini file, command line, asgi marker) under pytest.
+        settings = _config._active
+        self.timeout = settings.timeout if timeout is DEFAULT else parse_timeout(timeout)
+        if strict is DEFAULT:
+            self.strict = settings.strict
+        else:
+            self.strict = "error" if strict == "error" else normalize_strict(strict)  # type: ignore[arg-type]
+        ignored = settings.ignore_rules
+        if ignore_rules is not DEFAULT:
+            ignored = ignored | parse_rule_ids(ignore_rules)
+        self.ignore_rules = ignored
+        """The rule ids whose findings are waived (listed in the transcript as waived)."""
         self.transcript = Transcript(transcript_size)
         """Every message exchanged with the app, in order (see :class:`~asgitest.Transcript`)."""
         # _scope_key: the subclass built the scope with asgitest's builders from these inputs,
         # so its verdict can be cached (the user's headers are still checked every time).
-        checker = make_checker(scope, self.strict, self.transcript, scope_key=_scope_key)
+        checker = make_checker(
+            scope, self.strict, self.transcript, scope_key=_scope_key, ignore_rules=ignored
+        )
         self._engine = Engine(self.application, scope, self.transcript, checker)
         self._nursery_cm: Any = None
         self._closed = False
 
     # ------------------------------------------------------------------ helpers
+
+    def _given(self, timeout: TimeoutArg) -> float | None:
+        """The timeout to pass on to an overridable method (a subclass's override, written
+        for channels, gets a number or None, as channels' helpers pass it; not DEFAULT)."""
+        return self.timeout if timeout is DEFAULT else timeout  # type: ignore[return-value]
 
     def _timeout(self, timeout: TimeoutArg) -> float | None:
         if timeout is DEFAULT:
@@ -229,11 +236,15 @@ class ApplicationCommunicator(ExpectMixin):
     async def wait(self, timeout: TimeoutArg = DEFAULT) -> None:
         """Wait until the application returns, and raise its exception if it crashed.
 
+        This is the end of the app's life, as in asgiref: an app that has not returned
+        within ``timeout`` is cancelled. (A receive that times out never cancels the app.)
+
         Raises:
-            Timeout: the app did not finish in time (it is *not* cancelled; call
-                :meth:`stop` or leave the ``async with`` block).
+            Timeout: the app did not return in time; it has been cancelled. The message
+                says what the app had sent and where it was waiting.
         """
-        await self._engine.join(self._timeout(timeout), "the app to return")
+        __tracebackhide__ = True
+        await self._engine.join(self._timeout(timeout), "the app to return", cancel=True)
 
     def _reraise_unreadable(self, error: BaseException) -> None:
         """Re-raise ``error``, met while a helper read the app's last message: asgitest's own
@@ -354,20 +365,20 @@ class ApplicationCommunicator(ExpectMixin):
 
     def __del__(self) -> None:
         engine = getattr(self, "_engine", None)
-        if engine is None or not engine.running or engine.response_complete:
-            # Not running, or an HTTP app whose response is complete: it has been told the
-            # client is gone (http.disconnect) and is about to return by itself.
+        if engine is None or not engine.running:
             return
         task = engine.task
         if task is not None and task.done():
             return  # the app has returned; its done callback has just not run yet
+        # A dropped communicator ends its app on every path, as asgiref's does: also an app
+        # whose connection is over (an HTTP response complete, a WebSocket the app closed)
+        # but which still runs, e.g. loops in receive() after the disconnect.
         try:
             engine.cancel()
         except RuntimeError:
             return  # the event loop is closed: nothing can run any more
-        # A connection that is already closed (an HTTP response complete, a WebSocket the app
-        # closed) is over for the test: the app has been told and is merely winding down, so
-        # dropping it is the normal channels-style use, not a leak.
+        # A connection that is already closed is over for the test: the app has been told and
+        # was merely winding down, so dropping it is the normal channels-style use, not a leak.
         if not self._closed and engine.input_closed is None:
             import warnings
 
@@ -448,7 +459,13 @@ class _QueueView:
     async def get(self) -> Message:
         if self._to_app:
             return self.get_nowait()
-        return await self._communicator.receive_output(None)
+        # The engine itself, never the public receive_output(): a subclass that overrides
+        # receive_output() to read this queue (asgiref.timeout around output_queue.get(), so
+        # that a timeout does not cancel the app) must not be called back from here.
+        engine = self._communicator._engine
+        if engine.state == NOT_STARTED:
+            engine.start()
+        return await engine.get(None, engine.awaiting or "a message")
 
     def put_nowait(self, message: Message) -> None:
         if not self._to_app:

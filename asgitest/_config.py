@@ -1,66 +1,225 @@
-"""Defaults in one place: the default timeout, the timeout factor, strictness and lifespan modes."""
+"""Settings in one place: defaults, the one "not given" marker, and every settings parser.
+
+Every entry point (the communicators, ``TestApp``, the clients, the pytest plugin's ini
+options, command-line options and ``asgi`` marker, the CLI) reads a setting through the one
+parser here, so a value means the same everywhere and is refused the same way everywhere.
+
+The bottom of the package: it imports nothing of asgitest but the exceptions.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 
+from ._errors import InvalidArgument
+
 # `import asgitest` does not import typing (with its imports, about half of the import time):
 # the names below exist for the type checker only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Final, Literal
+    from collections.abc import Iterable
+    from typing import Any, Final, Literal
 
     Strictness = Literal["error", "pedantic", "warn", "off"]
     StrictArg = Strictness | Literal["on"] | bool | None
     LifespanMode = Literal["auto", "on", "off"]
 
+
 __all__ = [
+    "DEFAULT",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TRANSCRIPT_SIZE",
     "TIMEOUT_FACTOR_ENV",
+    "Settings",
+    "activate",
+    "active",
     "get_timeout_factor",
     "normalize_strict",
+    "parse_factor",
+    "parse_lifespan",
+    "parse_positive_int",
+    "parse_strict",
+    "parse_timeout",
     "scale_timeout",
     "set_timeout_factor",
 ]
 
+
+class _Default:
+    """The one "not given" marker: use the next default up (the communicator's, then the
+    test's settings, then asgitest's own)."""
+
+    __slots__ = ()
+    _instance: _Default | None = None
+
+    def __new__(cls) -> _Default:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default()
+
+if TYPE_CHECKING:
+    DefaultArg = _Default
+    TimeoutArg = float | None | _Default
+    RulesArg = str | Iterable[str] | None | _Default
+
 DEFAULT_TIMEOUT: Final = 1.0
 """The default of every wait, in seconds, as in channels.testing."""
+
+DEFAULT_TRANSCRIPT_SIZE: Final = 1000
+"""How many messages a transcript keeps by default."""
 
 TIMEOUT_FACTOR_ENV: Final = "ASGITEST_TIMEOUT_FACTOR"
 """Environment variable that multiplies every timeout (for slow CI machines)."""
 
 _STRICT_VALUES: Final = ("error", "pedantic", "warn", "off")
+_LIFESPAN_VALUES: Final = ("auto", "on", "off")
 _factor: float | None = None
+
+
+def _where(where: str) -> str:
+    return f" ({where})" if where else ""
+
+
+# ---------------------------------------------------------------------------- parsers
+
+
+def parse_timeout(value: Any, name: str = "timeout", where: str = "") -> float | None:
+    """A timeout in seconds: ``None`` (wait forever) or a finite number >= 0.
+
+    A string is accepted only from a settings file or the command line (``where`` says
+    which), where every value is text; ``"none"`` there means ``None``.
+    """
+    __tracebackhide__ = True
+    if value is None:
+        return None
+    given = value
+    if isinstance(value, str) and where:
+        text = value.strip().lower()
+        if text in ("none", "off", "inf", "infinite", ""):
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgument(_bad_timeout(given, name, where), argument=name, value=given)
+    number = float(value)
+    if math.isnan(number) or number < 0:
+        raise InvalidArgument(_bad_timeout(given, name, where), argument=name, value=given)
+    if math.isinf(number):
+        return None
+    return number
+
+
+def _bad_timeout(value: Any, name: str, where: str) -> str:
+    forever = "none" if where else "None"
+    return (
+        f"{value!r} is not a valid {name}{_where(where)}. Valid values: a number of seconds "
+        f">= 0 (e.g. 2.5), or {forever} to wait forever."
+    )
 
 
 def normalize_strict(value: StrictArg, where: str = "strict") -> Strictness:
     """Turn the accepted spellings of a strictness setting into one of the four modes.
 
-    ``True`` and ``"on"`` mean ``"error"``; ``False`` and ``None`` mean ``"off"``.
+    ``True`` and ``"on"`` mean ``"error"``; ``False`` and ``None`` mean ``"off"``. Strings
+    are case-insensitive. ``where`` names the argument or setting for the error message.
     """
+    __tracebackhide__ = True
     if value == "error":
         return "error"  # the default, first
-    if value is True or value == "on":
+    return parse_strict(value, where)
+
+
+def parse_strict(value: Any, name: str = "strict", where: str = "") -> Strictness:
+    """See :func:`normalize_strict`."""
+    __tracebackhide__ = True
+    if value is True:
         return "error"
     if value is False or value is None:
         return "off"
-    if value in _STRICT_VALUES:
-        return value
-    raise ValueError(
-        f"{value!r} is not a valid {where}. Valid values: error (or True/'on'), pedantic, "
-        "warn, off (or False/None)."
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text == "on":
+        return "error"
+    if text in _STRICT_VALUES:
+        return text  # type: ignore[return-value]
+    raise InvalidArgument(
+        f"{value!r} is not a valid {name}{_where(where)}. Valid values: error (or True/'on'), "
+        "pedantic, warn, off (or False/None).",
+        argument=name,
+        value=value,
     )
 
 
-def _parse_factor(raw: str, where: str) -> float:
-    try:
-        factor = float(raw)
-    except ValueError:
-        factor = math.nan
-    if not math.isfinite(factor) or factor <= 0:
-        raise ValueError(f"Invalid timeout factor {raw!r} from {where}: expected a number > 0.")
-    return factor
+def parse_lifespan(value: Any, name: str = "lifespan", where: str = "") -> LifespanMode:
+    """A lifespan mode: ``"auto"``, ``"on"`` or ``"off"`` (``True`` is "on"; ``False`` and
+    ``None`` are "off"; strings are case-insensitive)."""
+    __tracebackhide__ = True
+    if value is True:
+        return "on"
+    if value is False or value is None:
+        return "off"
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text in _LIFESPAN_VALUES:
+        return text  # type: ignore[return-value]
+    raise InvalidArgument(
+        f"{value!r} is not a valid {name}{_where(where)}. Valid values: auto, on (or True), "
+        "off (or False/None).",
+        argument=name,
+        value=value,
+    )
+
+
+def parse_positive_int(value: Any, name: str, where: str = "") -> int:
+    """A whole number >= 1 (strings accepted from settings files and the command line)."""
+    __tracebackhide__ = True
+    number = value
+    if isinstance(value, str) and where:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise InvalidArgument(
+            f"{value!r} is not a valid {name}{_where(where)}. Valid values: a whole number >= 1.",
+            argument=name,
+            value=value,
+        )
+    return number
+
+
+def parse_factor(value: Any, name: str = "timeout factor", where: str = "") -> float:
+    """A timeout factor: a finite number > 0."""
+    __tracebackhide__ = True
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = math.nan
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InvalidArgument(
+            f"{value!r} is not a valid {name}{_where(where)}. Valid values: a number > 0, e.g. "
+            "2 to double every timeout.",
+            argument=name,
+            value=value,
+        )
+    return float(number)
+
+
+# ---------------------------------------------------------------------------- the timeout factor
 
 
 def get_timeout_factor() -> float:
@@ -68,8 +227,8 @@ def get_timeout_factor() -> float:
     global _factor
     if _factor is None:
         raw = os.environ.get(TIMEOUT_FACTOR_ENV)
-        where = f"the {TIMEOUT_FACTOR_ENV} environment variable"
-        _factor = 1.0 if not raw else _parse_factor(raw, where)
+        where = f"from the {TIMEOUT_FACTOR_ENV} environment variable"
+        _factor = 1.0 if not raw else parse_factor(raw, "timeout factor", where)
     return _factor
 
 
@@ -77,7 +236,7 @@ def set_timeout_factor(factor: float | None) -> None:
     """Set the timeout factor for this process (``None`` re-reads the environment variable)."""
     global _factor
     if factor is not None:
-        factor = _parse_factor(str(factor), "set_timeout_factor()")
+        factor = parse_factor(factor, "factor", "given to set_timeout_factor()")
     _factor = factor
 
 
@@ -86,3 +245,54 @@ def scale_timeout(timeout: float | None) -> float | None:
     if timeout is None:
         return None
     return timeout * (_factor if _factor is not None else get_timeout_factor())
+
+
+# ---------------------------------------------------------------------------- active settings
+
+
+class Settings:
+    """The defaults a communicator takes for what its caller leaves out.
+
+    asgitest's own defaults, unless the pytest plugin activated the settings of the running
+    test (ini file, command line, ``asgi`` marker): then every communicator made while the
+    test runs takes them, whether a fixture or the test itself built it.
+
+    Attributes:
+        timeout: the default of every wait, in seconds (before the timeout factor).
+        strict: spec checking, one of ``"error"``, ``"pedantic"``, ``"warn"``, ``"off"``.
+        ignore_rules: rule ids whose findings are waived (listed in the transcript only).
+    """
+
+    __slots__ = ("ignore_rules", "strict", "timeout")
+
+    def __init__(
+        self,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        strict: Strictness = "error",
+        ignore_rules: frozenset[str] = frozenset(),
+    ) -> None:
+        self.timeout = timeout
+        self.strict = strict
+        self.ignore_rules = ignore_rules
+
+    def __repr__(self) -> str:
+        rules = " ".join(sorted(self.ignore_rules)) or "none"
+        return f"<Settings timeout={self.timeout} strict={self.strict} ignore_rules={rules}>"
+
+
+LIBRARY_SETTINGS: Final = Settings()
+_active: Settings = LIBRARY_SETTINGS
+
+
+def active() -> Settings:
+    """The settings communicators take their defaults from now."""
+    return _active
+
+
+def activate(settings: Settings | None) -> Settings:
+    """Make ``settings`` the active ones (``None``: asgitest's own); returns the previous
+    settings, to be activated again when done."""
+    global _active
+    previous = _active
+    _active = LIBRARY_SETTINGS if settings is None else settings
+    return previous

@@ -15,6 +15,7 @@ is dropped while its app still runs can be noticed (``__del__``) and the app can
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import math
@@ -67,6 +68,9 @@ _running_tasks: set[asyncio.Task[Any]] = set()
 # Python 3.12+ can run a task's first step at once (eager start). Python 3.11 cannot: there
 # the engine runs the app's first step itself, as the app's task (see Engine._step_now).
 _EAGER: Final = sys.version_info >= (3, 12)
+
+# How many of the disconnect messages an app gets again and again are recorded.
+_CLOSED_RECEIVES_RECORDED: Final = 50
 
 # How many times receive_nothing() yields, at most, for an app that still has work to do.
 _SETTLE_YIELDS: Final = 20
@@ -135,10 +139,22 @@ def describe_scope(scope: Any) -> str:
         return repr(scope)[:60]
 
 
-class _LoopClock:
-    """One lazy timer per event loop, shared by every waiting signal of that loop.
+class _Marker:
+    """A named sentinel."""
 
-    A wait registers its signal and its deadline; a timer is armed only when that deadline is
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"<{self._name}>"
+
+
+class _LoopClock:
+    """One lazy timer per event loop, shared by every timed wait of that loop.
+
+    A wait registers its future and its deadline; a timer is armed only when that deadline is
     nearer than the one already armed. When the timer fires it ends the waits that are due and
     re-arms itself for the nearest remaining deadline. A suite of quick waits thus arms about
     one timer per ``timeout`` seconds for the whole loop, instead of one per wait or per
@@ -151,10 +167,10 @@ class _LoopClock:
         self.loop = loop
         self.timer: asyncio.TimerHandle | None = None
         self.when = math.inf
-        self.waiting: set[_AsyncioSignal] = set()
+        self.waiting: dict[asyncio.Future[Any], float] = {}
 
-    def watch(self, signal: _AsyncioSignal, deadline: float) -> None:
-        self.waiting.add(signal)
+    def watch(self, future: asyncio.Future[Any], deadline: float) -> None:
+        self.waiting[future] = deadline
         if deadline < self.when:
             timer = self.timer
             if timer is not None:
@@ -168,14 +184,12 @@ class _LoopClock:
         now = self.loop.time() + _CLOCK_RESOLUTION
         nearest = math.inf
         waiting = self.waiting
-        for signal in list(waiting):
-            future = signal.pending
-            deadline = signal._deadline
-            if future is None or future.done() or deadline is None:
-                waiting.discard(signal)
+        for future, deadline in list(waiting.items()):
+            if future.done():
+                del waiting[future]
             elif deadline <= now:
-                waiting.discard(signal)
-                future.set_result(False)
+                del waiting[future]
+                future.set_result(_TIMED_OUT)
             elif deadline < nearest:
                 nearest = deadline
         if nearest < math.inf:
@@ -195,23 +209,221 @@ def _clock_for(loop: asyncio.AbstractEventLoop) -> _LoopClock:
     return clock
 
 
-class _AsyncioSignal:
-    """A wake-up on asyncio: a future made only when someone waits, and a deadline watched by
-    the loop's shared :class:`_LoopClock` (no timer of its own).
+# What a test-side wait ends with, when it is not a message handed to a reader.
+_TIMED_OUT: Final = _Marker("timed out")
+_WOKEN: Final = _Marker("woken")  # something happened (the app ended or failed): look again
 
-    ``pending`` is the main waiter's future (``None`` when nobody waits): the engine reads it to
-    skip ``wake()`` when there is nobody to wake. The test side has one waiter
-    (``Engine._claim_test_signal``); the app side may have more (several tasks of the app in
-    ``receive()`` at once), which wait on extra futures.
+
+class _AsyncioWaits:
+    """The test side's waits on asyncio, made when the test first has to wait.
+
+    Readers (``Engine.get``) queue in arrival order, and each message the app sends is handed
+    to the first reader still waiting: several tasks reading one communicator at once (an
+    ``asyncio.gather`` of ``receive_json_from()`` calls) are served in the order they started
+    waiting, each with its own timeout, as an ``asyncio.Queue`` serves its getters. Watchers
+    (``receive_nothing()``, ``wait()``) are woken by every event and consume nothing.
+    Deadlines are watched by the loop's shared clock, not by a timer per wait.
     """
 
-    __slots__ = ("_clock", "_deadline", "_extra", "_loop", "pending")
+    __slots__ = ("_clock", "_loop", "_outbox", "readers", "watchers")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, clock: _LoopClock) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, clock: _LoopClock, outbox: deque[Any]
+    ) -> None:
         self._loop = loop
         self._clock = clock
+        self._outbox = outbox
+        self.readers: deque[asyncio.Future[Any]] = deque()
+        self.watchers: list[asyncio.Future[Any]] = []
+
+    async def read(self, timeout: float | None, front: bool = False) -> Any:
+        """The next message the app sends; ``_TIMED_OUT``, or ``_WOKEN`` (the app ended or
+        failed). ``front``: the reader was woken for nothing and keeps its place in line."""
+        loop = self._loop
+        future = loop.create_future()
+        readers = self.readers
+        if front:
+            readers.appendleft(future)
+        else:
+            readers.append(future)
+        clock = None
+        if timeout is not None:
+            clock = self._clock
+            clock.watch(future, loop.time() + timeout)
+        try:
+            got = await future
+        except BaseException:
+            # Cancelled (asgiref.timeout around output_queue.get(), the test's cancel scope):
+            # a message already handed to this reader goes back to the front, to the next one.
+            if clock is not None:
+                clock.waiting.pop(future, None)
+            if future.done() and not future.cancelled():
+                got = future.result()
+                if got is not _TIMED_OUT and got is not _WOKEN:
+                    self._outbox.appendleft(got)
+                    self.hand_over()
+            with contextlib.suppress(ValueError):
+                readers.remove(future)
+            raise
+        if clock is not None:
+            clock.waiting.pop(future, None)
+        if got is _TIMED_OUT:
+            with contextlib.suppress(ValueError):
+                readers.remove(future)
+        return got
+
+    async def watch(self, timeout: float | None) -> bool:
+        """Wait for the next event (a message, the app ending); ``False`` on timeout."""
+        loop = self._loop
+        future = loop.create_future()
+        watchers = self.watchers
+        watchers.append(future)
+        clock = None
+        if timeout is not None:
+            clock = self._clock
+            clock.watch(future, loop.time() + timeout)
+        try:
+            return (await future) is not _TIMED_OUT
+        finally:
+            watchers.remove(future)
+            if clock is not None:
+                clock.waiting.pop(future, None)
+
+    def hand_over(self) -> None:
+        """Give the waiting messages to the waiting readers, first come first served."""
+        readers = self.readers
+        outbox = self._outbox
+        while readers and outbox:
+            future = readers.popleft()
+            if not future.done():  # (else it timed out and is about to leave)
+                future.set_result(outbox.popleft())
+
+    def notify(self) -> None:
+        """A message arrived."""
+        if self.readers:
+            self.hand_over()
+        for future in self.watchers:
+            if not future.done():
+                future.set_result(_WOKEN)
+
+    def wake_all(self) -> None:
+        """The app ended or failed: every wait looks again."""
+        readers = self.readers
+        while readers:
+            future = readers.popleft()
+            if not future.done():
+                future.set_result(_WOKEN)
+        for future in self.watchers:
+            if not future.done():
+                future.set_result(_WOKEN)
+
+
+class _TrioWait:
+    """One waiting reader or watcher under trio."""
+
+    __slots__ = ("event", "result")
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+        self.result: Any = _TIMED_OUT
+
+
+class _TrioWaits:
+    """The same waits under trio (see :class:`_AsyncioWaits`): a message is handed to the
+    first waiting reader before it is woken, so that trio's scheduling order (which it
+    deliberately varies) cannot serve readers out of turn."""
+
+    __slots__ = ("_outbox", "_trio", "readers", "watchers")
+
+    def __init__(self, outbox: deque[Any]) -> None:
+        import trio
+
+        self._trio = trio
+        self._outbox = outbox
+        self.readers: deque[_TrioWait] = deque()
+        self.watchers: list[_TrioWait] = []
+
+    async def _wait(self, wait: _TrioWait, timeout: float | None) -> None:
+        if timeout is None:
+            await wait.event.wait()
+        else:
+            with self._trio.move_on_after(timeout):
+                await wait.event.wait()
+
+    async def read(self, timeout: float | None, front: bool = False) -> Any:
+        wait = _TrioWait(self._trio.Event())
+        readers = self.readers
+        if front:
+            readers.appendleft(wait)
+        else:
+            readers.append(wait)
+        try:
+            await self._wait(wait, timeout)
+        except BaseException:
+            got = wait.result
+            if got is not _TIMED_OUT and got is not _WOKEN:
+                self._outbox.appendleft(got)
+                self.hand_over()
+            with contextlib.suppress(ValueError):
+                readers.remove(wait)
+            raise
+        got = wait.result
+        if got is _TIMED_OUT:
+            with contextlib.suppress(ValueError):
+                readers.remove(wait)
+        return got
+
+    async def watch(self, timeout: float | None) -> bool:
+        wait = _TrioWait(self._trio.Event())
+        watchers = self.watchers
+        watchers.append(wait)
+        try:
+            await self._wait(wait, timeout)
+        finally:
+            watchers.remove(wait)
+        return wait.result is not _TIMED_OUT
+
+    def hand_over(self) -> None:
+        readers = self.readers
+        outbox = self._outbox
+        while readers and outbox:
+            wait = readers.popleft()
+            wait.result = outbox.popleft()
+            wait.event.set()
+
+    def notify(self) -> None:
+        if self.readers:
+            self.hand_over()
+        for wait in self.watchers:
+            if not wait.event.is_set():
+                wait.result = _WOKEN
+                wait.event.set()
+
+    def wake_all(self) -> None:
+        readers = self.readers
+        while readers:
+            wait = readers.popleft()
+            wait.result = _WOKEN
+            wait.event.set()
+        for wait in self.watchers:
+            if not wait.event.is_set():
+                wait.result = _WOKEN
+                wait.event.set()
+
+
+class _AsyncioSignal:
+    """The app side's wake-up on asyncio: a future made only when the app waits in ``receive()``.
+
+    ``pending`` is the first waiter's future (``None`` when nobody waits): the engine reads it
+    to skip ``wake()`` when there is nobody to wake, and to tell that a woken app has not run
+    yet. Further tasks of the app in ``receive()`` at once wait on extra futures.
+    """
+
+    __slots__ = ("_extra", "_loop", "pending")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
         self.pending: asyncio.Future[bool] | None = None
-        self._deadline: float | None = None
         self._extra: list[asyncio.Future[bool]] | None = None
 
     @property
@@ -227,41 +439,24 @@ class _AsyncioSignal:
                 if not other.done():
                     other.set_result(True)
 
-    async def wait(self, timeout: float | None) -> bool:
-        """Wait for ``wake()``; ``False`` if ``timeout`` seconds passed first."""
-        loop = self._loop
-        future: asyncio.Future[bool] = loop.create_future()
+    async def wait(self) -> None:
+        """Wait for ``wake()``."""
+        future: asyncio.Future[bool] = self._loop.create_future()
         if self.pending is not None:
-            return await self._wait_extra(future, timeout)
-        self.pending = future
-        if timeout is None:
-            self._deadline = None
+            if self._extra is None:
+                self._extra = []
+            self._extra.append(future)
             try:
-                return await future
+                await future
             finally:
-                if self.pending is future:
-                    self.pending = None
-        self._deadline = deadline = loop.time() + timeout
-        clock = self._clock
-        clock.watch(self, deadline)
+                self._extra.remove(future)
+            return
+        self.pending = future
         try:
-            return await future
+            await future
         finally:
             if self.pending is future:
                 self.pending = None
-            clock.waiting.discard(self)
-
-    async def _wait_extra(self, future: asyncio.Future[bool], timeout: float | None) -> bool:
-        if self._extra is None:
-            self._extra = []
-        self._extra.append(future)
-        handle = None if timeout is None else self._loop.call_later(timeout, _expire, future)
-        try:
-            return await future
-        finally:
-            self._extra.remove(future)
-            if handle is not None:
-                handle.cancel()
 
 
 @types.coroutine
@@ -275,17 +470,12 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
-def _expire(future: asyncio.Future[bool]) -> None:
-    if not future.done():
-        future.set_result(False)
-
-
 # asyncio runs a timer when it is due within the clock's resolution (see BaseEventLoop).
 _CLOCK_RESOLUTION: Final = time.get_clock_info("monotonic").resolution
 
 
 class _TrioSignal:
-    """The same wake-up on trio: an Event made only when someone waits (shared by waiters)."""
+    """The app side's wake-up on trio: an Event made only when the app waits (shared)."""
 
     __slots__ = ("_waiters", "pending")
 
@@ -303,7 +493,7 @@ class _TrioSignal:
             self.pending = None
             event.set()
 
-    async def wait(self, timeout: float | None) -> bool:
+    async def wait(self) -> None:
         import trio
 
         event = self.pending
@@ -311,13 +501,7 @@ class _TrioSignal:
             event = self.pending = trio.Event()
         self._waiters += 1
         try:
-            if timeout is None:
-                await event.wait()
-                return True
-            with trio.move_on_after(timeout):
-                await event.wait()
-                return True
-            return False
+            await event.wait()
         finally:
             self._waiters -= 1
             if self._waiters == 0 and self.pending is event:
@@ -336,6 +520,7 @@ class Engine:
         "_app_signal",
         "_clock",
         "_close_requested",
+        "_closed_receives",
         "_http",
         "_context",
         "_inline",
@@ -414,6 +599,7 @@ class Engine:
         self._test_signal: Any = None
         self._clock: _LoopClock | None = None
         self._close_requested = False
+        self._closed_receives = 0
         self._http = scope.get("type") == "http"
         asgi = scope.get("asgi")
         version = asgi.get("spec_version") if isinstance(asgi, dict) else None
@@ -502,7 +688,7 @@ class Engine:
             import trio
 
             self._app_signal = _TrioSignal()
-            self._test_signal = _TrioSignal()
+            self._test_signal = _TrioWaits(self.outbox)
             self._trio_scope = trio.CancelScope()
             self._set_started()
             contextvars.Context().run(self._nursery.start_soon, self._run_trio, coro)
@@ -753,9 +939,9 @@ class Engine:
                 violation = error
             if violation is not None and self.violation is None:
                 self.violation = violation
-        signal = self._test_signal
-        if signal is not None and signal.pending is not None:
-            signal.wake()  # (a wait leaves the loop's clock by itself when it ends)
+        waits = self._test_signal
+        if waits is not None:
+            waits.wake_all()
         app_signal = self._app_signal
         if app_signal is not None and app_signal.waiting:
             app_signal.wake()  # a receive() left behind by the app must not wait forever
@@ -790,8 +976,15 @@ class Engine:
                 # Yield first: an app that loops on receive() after the disconnect must not
                 # spin the event loop (and so must stay cancellable).
                 await self._checkpoint()
+                self._closed_receives += 1
                 message = dict(closed)
-                self.transcript.record(TO_APP, message)
+                if self._closed_receives <= _CLOSED_RECEIVES_RECORDED:
+                    self.transcript.record(TO_APP, message)
+                elif self._closed_receives == _CLOSED_RECEIVES_RECORDED + 1:
+                    # An app that loops on receive() must not push everything else out.
+                    self.transcript.note(
+                        "(the app keeps calling receive() after the disconnect; no longer recorded)"
+                    )
                 return message
             feeder = self.feeder
             if feeder is not None:
@@ -815,7 +1008,7 @@ class Engine:
             signal = self._app_signal
             if signal is None:
                 clock = self._clock
-                signal = _TrioSignal() if clock is None else _AsyncioSignal(clock.loop, clock)
+                signal = _TrioSignal() if clock is None else _AsyncioSignal(clock.loop)
                 self._app_signal = signal
             if type(signal) is _AsyncioSignal and signal.pending is None:
                 # signal.wait(None), inline: one coroutine less kept alive per idle app.
@@ -827,7 +1020,7 @@ class Engine:
                     if signal.pending is future:
                         signal.pending = None
             else:
-                await signal.wait(None)
+                await signal.wait()
 
     async def send(self, message: Message) -> None:
         """What the application awaits as ``send(message)``."""
@@ -850,7 +1043,7 @@ class Engine:
                 if self.violation is None:
                     self.violation = error
                     if self._test_signal is not None:
-                        self._test_signal.wake()
+                        self._test_signal.wake_all()
                 raise
         if kind is None:
             pass
@@ -870,9 +1063,9 @@ class Engine:
             }
             self._wake_app()
         self.outbox.append(message)
-        signal = self._test_signal
-        if signal is not None and signal.pending is not None:
-            signal.wake()
+        waits = self._test_signal
+        if waits is not None and (waits.readers or waits.watchers):
+            waits.notify()
 
     def _track_http(self, message: Message) -> None:
         kind = message.get("type")
@@ -945,11 +1138,15 @@ class Engine:
         return self.violation is not None or self.exception is not None
 
     async def get(self, timeout: float | None, awaited: str) -> Message:
-        """The next message from the app; raises the app's failure at once, else Timeout."""
+        """The next message from the app; raises the app's failure at once, else Timeout.
+
+        Several tasks may wait at once: they are served in the order they started waiting.
+        """
         if self.violation is not None or self.exception is not None:
             self.raise_failure()
         outbox = self.outbox
         if outbox:
+            # (A message waits only when no reader does: each is handed to a waiting reader.)
             return outbox.popleft()
         if self.state == NOT_STARTED:
             self.start()
@@ -958,7 +1155,8 @@ class Engine:
                 self.raise_failure()
             if outbox:
                 return outbox.popleft()
-        if self.state == RUNNING and self._app_is_due():
+        waits = self._test_signal
+        if self.state == RUNNING and self._app_is_due() and not (waits and waits.readers):
             # The app was woken (by the input just queued) and runs before this task: let it
             # take that step first, then look again. An app that answers at once is read in
             # the same loop iteration, without a future to wait on.
@@ -969,26 +1167,29 @@ class Engine:
                 return outbox.popleft()
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
-        signal = self._test_signal
-        if signal is None:
-            signal = self._new_test_signal()
+        if waits is None:
+            waits = self._new_test_signal()
+        front = False
         while True:
             if self.state in _ENDED:
                 if self.violation is not None or self.exception is not None:
                     self.raise_failure()
-                if outbox:
+                if outbox and not waits.readers:
                     return outbox.popleft()
                 raise self.timeout_error(timeout, awaited, ended=True)
-            if signal.pending is not None:
-                self._claim_test_signal()
-            woke = await signal.wait(remaining)
+            got = await waits.read(remaining, front)
             if self.violation is not None or self.exception is not None:
+                if got is not _TIMED_OUT and got is not _WOKEN:
+                    outbox.appendleft(got)  # the failure first, as when it is found waiting
                 self.raise_failure()
-            if outbox:
+            if got is not _TIMED_OUT and got is not _WOKEN:
+                return got  # type: ignore[no-any-return]
+            if outbox and not waits.readers:
                 return outbox.popleft()
+            front = got is _WOKEN  # woken for nothing: keep this reader's place in line
             if deadline is not None:
                 remaining = deadline - time.monotonic()
-                if not woke or remaining <= 0:
+                if got is _TIMED_OUT or remaining <= 0:
                     if self.done:
                         continue  # report the ending rather than the timeout
                     raise self.timeout_error(timeout, awaited)
@@ -1009,6 +1210,9 @@ class Engine:
             if self.outbox or not self._app_busy():
                 break
         deadline = time.monotonic() + max(timeout, 0.0)
+        waits = self._test_signal
+        if waits is None:
+            waits = self._new_test_signal()
         while True:
             if self.violation is not None or self.exception is not None:
                 self.raise_failure()
@@ -1017,18 +1221,23 @@ class Engine:
             remaining = deadline - time.monotonic()
             if self.done or remaining <= 0:
                 return True
-            self._claim_test_signal()
-            signal = self._test_signal
-            if signal is None:
-                signal = self._new_test_signal()
-            await signal.wait(remaining)
+            await waits.watch(remaining)
 
-    async def join(self, timeout: float | None, awaited: str) -> None:
-        """Wait until the app has finished; raises its failure, or Timeout (no cancel)."""
+    async def join(self, timeout: float | None, awaited: str, cancel: bool = False) -> None:
+        """Wait until the app has finished; raises its failure, or Timeout (after cancelling
+        the app when ``cancel``)."""
         if self.state == NOT_STARTED:
             self.start()
         if self.state == RUNNING and not await self._wait_done(timeout):
-            raise self.timeout_error(timeout, awaited)
+            if not cancel:
+                raise self.timeout_error(timeout, awaited)
+            error = self.timeout_error(
+                timeout,
+                awaited,
+                then="asgitest cancelled the app, as asgiref's wait() does when it times out.",
+            )
+            await self.cancel_and_wait()
+            raise error
         if self.violation is not None or self.exception is not None:
             self.raise_failure()
 
@@ -1043,15 +1252,13 @@ class Engine:
                 return True
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = timeout
-        signal = self._test_signal
-        if signal is None:
-            signal = self._new_test_signal()
+        waits = self._test_signal
+        if waits is None:
+            waits = self._new_test_signal()
         while True:
             if remaining is not None and remaining <= 0:
                 return False
-            if signal.pending is not None:
-                self._claim_test_signal()
-            await signal.wait(remaining)
+            await waits.watch(remaining)
             if self.state != RUNNING:
                 return True
             if deadline is not None:
@@ -1068,22 +1275,19 @@ class Engine:
         return False
 
     def _new_test_signal(self) -> Any:
-        """The test's signal, made when the test first waits (asyncio; trio's is made at
-        start)."""
+        """The test side's waits, made when the test first waits (asyncio; trio's are made
+        at start)."""
         clock = self._clock
         if clock is None:  # (cannot happen: start() sets it on asyncio)
             raise RuntimeError("asgitest: the engine waited before its app was started")
-        signal = self._test_signal = _AsyncioSignal(clock.loop, clock)
-        return signal
+        waits = self._test_signal = _AsyncioWaits(clock.loop, clock, self.outbox)
+        return waits
 
-    def _claim_test_signal(self) -> None:
-        signal = self._test_signal
-        if signal is not None and signal.waiting:
-            raise UsageError(
-                f"Two tasks are waiting on the same communicator ({describe_scope(self.scope)}) "
-                "at once. A communicator has one reader: await its calls one after the other, "
-                "or use one communicator per task."
-            )
+    @property
+    def readers_waiting(self) -> bool:
+        """Whether a task is waiting for the app's next message."""
+        waits = self._test_signal
+        return waits is not None and bool(waits.readers)
 
     def _app_busy(self) -> bool:
         """Whether the app could still act without new input (not parked in an idle receive)."""
@@ -1103,20 +1307,37 @@ class Engine:
     # ------------------------------------------------------------------ reporting
 
     def app_state_text(self) -> str:
-        """The app's state in words, for error messages."""
+        """The app's state in words, for error messages: what it sent, where it waits."""
         if self.state == RUNNING:
             since = time.monotonic() - self.started_at
-            if self._app_signal is not None and self._app_signal.waiting:
+            sent = self.transcript.sent_by_app()
+            if sent:
+                count = len(sent)
+                more = "more than " if self.transcript.dropped else ""
+                did = (
+                    f"it has sent {more}{count} message{'s' if count != 1 else ''} (the last "
+                    f"{format_message(sent[-1])})"
+                )
+            else:
+                did = "it has not sent anything yet"
+            head = f"The app is still running ({since:.2f}s since it started); {did}"
+            signal = self._app_signal
+            if signal is not None and signal.waiting:
                 pending = len(self.inbox)
                 return (
-                    f"The app is still running ({since:.2f}s since it started) and is blocked in "
-                    "receive(), waiting for the test to send it a message"
-                    + (f" ({pending} queued)" if pending else "")
-                    + "."
+                    f"{head}, and it is blocked in receive(), waiting for the test to send it "
+                    "a message" + (f" ({pending} queued)" if pending else "") + "."
+                )
+            closed = self.input_closed
+            if closed is not None and self._closed_receives:
+                return (
+                    f"{head}, and it keeps calling receive(), which returns "
+                    f'"{closed.get("type")}" ({self._closed_receives} times so far) because '
+                    "the client is gone: it does not return on the disconnect."
                 )
             return (
-                f"The app is still running ({since:.2f}s since it started) and has not sent "
-                "anything yet; it is busy or waiting on something other than receive()."
+                f"{head}, and it is not waiting in receive(): it is busy, or waiting on "
+                "something else (a sleep, a lock, a queue, another task)."
             )
         if self.state == FINISHED:
             return "The app has already returned, so nothing more can arrive."
@@ -1126,15 +1347,20 @@ class Engine:
             return f"The app crashed with {type(self.exception).__name__}."
         return "The app has not been started."
 
-    def timeout_error(self, timeout: float | None, awaited: str, ended: bool = False) -> Timeout:
+    def timeout_error(
+        self, timeout: float | None, awaited: str, ended: bool = False, then: str = ""
+    ) -> Timeout:
         where = describe_scope(self.scope)
         if ended:
             head = (
                 f"Expected {awaited} from the app ({where}), but the app ended without sending it."
             )
         else:
-            head = f"Timed out after {timeout:g}s waiting for {awaited} from the app ({where})."
+            source = "" if awaited.startswith("the app") else " from the app"
+            head = f"Timed out after {timeout:g}s waiting for {awaited}{source} ({where})."
         text = f"{head}\n{self.app_state_text()}"
+        if then:
+            text = f"{text}\n{then}"
         self.transcript.note(
             f"(the test gave up waiting for {awaited})"
             if not ended

@@ -16,6 +16,7 @@ The hierarchy::
     ├── InvalidApplication             also a TypeError: not an ASGI application
     ├── LiveServerError                also a RuntimeError: a live server did not start or stop
     └── UsageError                     asgitest was used in a way it cannot support
+        └── InvalidArgument            also a TypeError and a ValueError: a bad argument value
 
     AsgitestWarning (UserWarning)
     ├── ProtocolWarning                a spec finding reported as a warning (strict="warn")
@@ -43,6 +44,7 @@ __all__ = [
     "AsgitestWarning",
     "ClientDisconnected",
     "InvalidApplication",
+    "InvalidArgument",
     "LeakedAppWarning",
     "LifespanFailed",
     "LifespanShutdownFailed",
@@ -329,6 +331,24 @@ class LiveServerError(AsgitestError, RuntimeError):
 
 class UsageError(AsgitestError):
     """Raised when asgitest is used in a way it cannot support, with what to do instead."""
+
+
+class InvalidArgument(UsageError, TypeError, ValueError):
+    """Raised when an argument (or a setting) has a value asgitest cannot accept.
+
+    The message names the argument, the value given, and what is accepted. It inherits both
+    ``TypeError`` and ``ValueError``, so ``pytest.raises(ValueError)`` and
+    ``pytest.raises(TypeError)`` both catch it, whichever a caller expects.
+
+    Attributes:
+        argument: the name of the argument or setting, e.g. ``"timeout"``.
+        value: the value that was given.
+    """
+
+    def __init__(self, message: str, *, argument: str = "", value: Any = None) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.value = value
 
 
 class AsgitestWarning(UserWarning):

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ._body import QueryArg, RequestBody, encode_query, encode_request, merge_query
-from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT
+from ._communicator import ApplicationCommunicator
+from ._config import DEFAULT
 from ._engine import NOT_STARTED
 from ._errors import Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
@@ -17,7 +17,7 @@ from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_http_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, FROM_APP, format_message
 
 if TYPE_CHECKING:
-    from ._config import StrictArg
+    from ._config import DefaultArg, RulesArg, StrictArg, TimeoutArg
     from ._streaming import StreamContext
     from ._types import Message
 
@@ -111,8 +111,9 @@ class HttpCommunicator(ApplicationCommunicator):
         body: bytes = b"",
         headers: Any = None,
         *,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        strict: StrictArg = "error",
+        timeout: TimeoutArg = DEFAULT,
+        strict: StrictArg | DefaultArg = DEFAULT,
+        ignore_rules: RulesArg = DEFAULT,
         spec_version: str | None = None,
         extensions: Mapping[str, Any] | None = None,
         query: QueryArg = None,
@@ -179,6 +180,7 @@ class HttpCommunicator(ApplicationCommunicator):
             built,
             timeout=timeout,
             strict=strict,
+            ignore_rules=ignore_rules,
             transcript_size=transcript_size,
             _scope_key=scope_key,
         )
@@ -309,7 +311,7 @@ class HttpCommunicator(ApplicationCommunicator):
                     if plain:  # what receive_output() does, without the extra coroutine
                         message = await engine.get(self._timeout(timeout), '"http.response.start"')
                     else:
-                        message = await self.receive_output(timeout)
+                        message = await self.receive_output(self._given(timeout))
                 kind = message.get("type")
                 if kind == "http.response.start":
                     break
@@ -364,7 +366,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 else:
                     engine.awaiting = '"http.response.body"'
                 try:
-                    message = await self.receive_output(timeout)
+                    message = await self.receive_output(self._given(timeout))
                 finally:
                     engine.awaiting = None
             kind = message.get("type")
@@ -457,7 +459,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 engine.mark_disconnected(engine.input_closed)
         if engine.running:
             try:
-                await self.wait(timeout)
+                await self.wait(self._given(timeout))
             except Timeout:
                 await engine.cancel_and_wait()
                 if _body_error is None:

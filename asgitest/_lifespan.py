@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT
+from ._communicator import ApplicationCommunicator
+from ._config import DEFAULT, parse_lifespan
 from ._engine import CRASHED, FINISHED, NOT_STARTED, current_backend
 from ._errors import (
     LifespanFailed,
@@ -18,7 +18,7 @@ from ._errors import (
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 if TYPE_CHECKING:
-    from ._config import LifespanMode, StrictArg
+    from ._config import DefaultArg, LifespanMode, RulesArg, StrictArg, TimeoutArg
     from ._types import Message
 
 __all__ = ["LifespanCommunicator"]
@@ -36,20 +36,6 @@ _STARTUP_HINT: Final = """\
 asgitest: a lifespan app must answer "lifespan.startup" with "lifespan.startup.complete" (or \
 "lifespan.startup.failed"). Pass a larger timeout= if startup is just slow, or lifespan="off" \
 to run the app without lifespan."""
-
-
-def _normalize_mode(value: Any) -> LifespanMode:
-    if value is True:
-        return "on"
-    if value is False or value is None:
-        return "off"
-    if value in _MODES:
-        return value  # type: ignore[no-any-return]
-    raise ValueError(
-        f"{value!r} is not a valid lifespan mode. Valid values: 'auto' (default: an app that "
-        "does not support lifespan is run without it), 'on' (lifespan is required) and 'off' "
-        "(never send lifespan events)."
-    )
 
 
 def _summarize(message: str) -> str:
@@ -115,14 +101,15 @@ class LifespanCommunicator(ApplicationCommunicator):
         self,
         application: Any,
         *,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: TimeoutArg = DEFAULT,
         lifespan: LifespanMode = "auto",
-        strict: StrictArg = "error",
+        strict: StrictArg | DefaultArg = DEFAULT,
+        ignore_rules: RulesArg = DEFAULT,
         state: dict[str, Any] | None = None,
         spec_version: str = "2.0",
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
     ) -> None:
-        self.mode: LifespanMode = _normalize_mode(lifespan)
+        self.mode: LifespanMode = parse_lifespan(lifespan)
         self.state: dict[str, Any] = {} if state is None else state
         """The lifespan state: what the app stored in ``scope["state"]`` during startup."""
         self.supported: bool | None = None
@@ -145,6 +132,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             scope,
             timeout=timeout,
             strict=strict,
+            ignore_rules=ignore_rules,
             transcript_size=transcript_size,
             _scope_key=("lifespan", spec_version) if type(spec_version) is str else None,
         )
@@ -194,7 +182,7 @@ class LifespanCommunicator(ApplicationCommunicator):
         try:
             message = self._waiting_message()  # (Python 3.12+: the app has answered already)
             if message is None:
-                message = await self.receive_output(timeout)
+                message = await self.receive_output(self._given(timeout))
         except Exception as error:
             if engine.done and not self._received_startup() and not engine.outbox:
                 # The app ended before it even looked at the lifespan scope's first event.
@@ -314,7 +302,7 @@ class LifespanCommunicator(ApplicationCommunicator):
         try:
             message = self._waiting_message()
             if message is None:
-                message = await self.receive_output(timeout)
+                message = await self.receive_output(self._given(timeout))
         except Exception as error:
             failed = self._pending("lifespan.shutdown.failed")
             if failed is not None and engine.exception is error:

@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_WEBSOCKET_SPEC_VERSION",
     "build_http_scope",
     "build_websocket_scope",
+    "complete_scope",
     "split_path",
 ]
 
@@ -237,3 +238,55 @@ def _websocket_scope(
         }
     )
     return scope
+
+
+_MISSING: Final = object()
+
+
+def complete_scope(scope: Any) -> None:
+    """Fill in, in place, what a real server always sends and the test left out.
+
+    For a scope the test wrote by hand (``ApplicationCommunicator(app, {"type": "http",
+    "path": "/"})``): the harness plays the server, so keys every server sends (``asgi``,
+    ``http_version``, ``method``, ``scheme``, ``path``, ``raw_path``, ``query_string``,
+    ``root_path``, ``headers``, ``client``, ``server``, and ``subprotocols`` for a WebSocket)
+    are added with the values asgitest's own builders use. Values the test gave are kept as
+    they are, for the spec checker to judge. Anything that is not an http, websocket or
+    lifespan scope dict is left alone.
+    """
+    if type(scope) is not dict:
+        return
+    kind = scope.get("type")
+    if kind == "lifespan":
+        _complete_asgi(scope, "2.0")
+        return
+    if kind == "http":
+        _complete_asgi(scope, DEFAULT_HTTP_SPEC_VERSION)
+        scope.setdefault("http_version", "1.1")
+        scope.setdefault("method", "GET")
+        scope.setdefault("scheme", "http")
+    elif kind == "websocket":
+        top = scope.get("spec_version")
+        _complete_asgi(scope, top if type(top) is str and top else DEFAULT_WEBSOCKET_SPEC_VERSION)
+        scope.setdefault("http_version", "1.1")
+        scope.setdefault("scheme", "ws")
+        scope.setdefault("subprotocols", [])
+    else:
+        return
+    path = scope.setdefault("path", "/")
+    if "raw_path" not in scope and type(path) is str:
+        scope["raw_path"] = quote(path, safe=_RAW_SAFE).encode("ascii")
+    scope.setdefault("query_string", b"")
+    scope.setdefault("root_path", "")
+    scope.setdefault("headers", [])
+    scope.setdefault("client", DEFAULT_CLIENT)
+    scope.setdefault("server", DEFAULT_SERVER)
+
+
+def _complete_asgi(scope: dict[str, Any], spec_version: str) -> None:
+    asgi = scope.get("asgi", _MISSING)
+    if asgi is _MISSING:
+        scope["asgi"] = _asgi(spec_version)
+    elif type(asgi) is dict:
+        asgi.setdefault("version", "3.0")
+        asgi.setdefault("spec_version", spec_version)

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._communicator import DEFAULT, TimeoutArg
+from ._config import DEFAULT
 from ._engine import NOT_STARTED, current_backend
 
 if TYPE_CHECKING:
+    from ._config import TimeoutArg
     from ._headers import Headers
     from ._http import HttpCommunicator
     from ._response import Informational, Push, Response

@@ -8,15 +8,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from ._communicator import ApplicationCommunicator
-from ._config import DEFAULT_TIMEOUT, normalize_strict
+from ._config import DEFAULT, normalize_strict, parse_lifespan, parse_timeout
 from ._http import HttpCommunicator
-from ._lifespan import LifespanCommunicator, _normalize_mode
+from ._lifespan import LifespanCommunicator
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER
+from ._spec import parse_rule_ids
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE
 from ._websocket import WebsocketCommunicator
 
 if TYPE_CHECKING:
-    from ._config import LifespanMode, StrictArg
+    from ._config import DefaultArg, LifespanMode, RulesArg, StrictArg, TimeoutArg
 
 __all__ = ["TestApp"]
 
@@ -108,8 +109,9 @@ class TestApp:
         app: Any,
         *,
         headers: HeadersArg = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        strict: StrictArg = "error",
+        timeout: TimeoutArg = DEFAULT,
+        strict: StrictArg | DefaultArg = DEFAULT,
+        ignore_rules: RulesArg = DEFAULT,
         lifespan: LifespanMode = "auto",
         client: tuple[str, int] | None = DEFAULT_CLIENT,
         server: tuple[str, int | None] | None = DEFAULT_SERVER,
@@ -121,9 +123,14 @@ class TestApp:
         self.application = app
         self.headers: list[tuple[bytes, bytes]] = _header_pairs(headers)
         """The default headers, as lowercase ``(name, value)`` bytes pairs."""
-        self.timeout = timeout
-        self.strict = normalize_strict(strict)
-        self.lifespan_mode: LifespanMode = _normalize_mode(lifespan)
+        # Left as DEFAULT when not given: each communicator then takes the settings active
+        # when it is made (under pytest, those of the running test).
+        self.timeout = timeout if timeout is DEFAULT else parse_timeout(timeout)
+        self.strict = strict if strict is DEFAULT else normalize_strict(strict)  # type: ignore[arg-type]
+        self.ignore_rules = (
+            ignore_rules if ignore_rules is DEFAULT else parse_rule_ids(ignore_rules)
+        )
+        self.lifespan_mode: LifespanMode = parse_lifespan(lifespan)
         self.client = client
         self.server = server
         self.root_path = root_path
@@ -172,6 +179,7 @@ class TestApp:
         options: dict[str, Any] = {
             "timeout": self.timeout,
             "strict": self.strict,
+            "ignore_rules": self.ignore_rules,
             "root_path": self.root_path,
             "client": self.client,
             "server": self.server,
@@ -241,6 +249,7 @@ class TestApp:
         options: dict[str, Any] = {
             "timeout": self.timeout,
             "strict": self.strict,
+            "ignore_rules": self.ignore_rules,
             "lifespan": self.lifespan_mode,
             "transcript_size": self.transcript_size,
         }
@@ -269,6 +278,7 @@ class TestApp:
             self.application,
             timeout=self.timeout,
             strict=self.strict,
+            ignore_rules=self.ignore_rules,
             lifespan=self.lifespan_mode,
             transcript_size=self.transcript_size,
         )

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ._assertions import WebsocketExpectMixin
-from ._communicator import DEFAULT, ApplicationCommunicator, TimeoutArg
-from ._config import DEFAULT_TIMEOUT
+from ._communicator import ApplicationCommunicator
+from ._config import DEFAULT
 from ._errors import (
-    ProtocolError,
-    ProtocolWarning,
     Timeout,
     UnexpectedMessage,
     WebsocketClosed,
@@ -24,7 +21,7 @@ from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_websocket_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, format_message
 
 if TYPE_CHECKING:
-    from ._config import StrictArg
+    from ._config import DefaultArg, RulesArg, StrictArg, TimeoutArg
 
 __all__ = ["WebsocketCommunicator"]
 
@@ -82,8 +79,9 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         subprotocols: Any = None,
         spec_version: str | None = None,
         *,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        strict: StrictArg = "error",
+        timeout: TimeoutArg = DEFAULT,
+        strict: StrictArg | DefaultArg = DEFAULT,
+        ignore_rules: RulesArg = DEFAULT,
         scheme: str = "ws",
         root_path: str = "",
         client: tuple[str, int] | None = DEFAULT_CLIENT,
@@ -122,6 +120,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             built,
             timeout=timeout,
             strict=strict,
+            ignore_rules=ignore_rules,
             transcript_size=transcript_size,
             _scope_key=scope_key,
         )
@@ -189,7 +188,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 if plain:  # what receive_output() does, without the extra coroutine
                     response = await engine.get(self._timeout(timeout), engine.awaiting)
                 else:
-                    response = await self.receive_output(timeout)
+                    response = await self.receive_output(self._given(timeout))
         finally:
             engine.awaiting = None
         kind = response.get("type")
@@ -239,34 +238,9 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 scope=self.scope,
             )
         self._response_headers = response.get("headers", _NO_HEADERS)
+        # (An unoffered subprotocol is R77: the spec checker reports it, in the app's send().)
         self.subprotocol = response.get("subprotocol", None)
-        self._check_subprotocol(response)
         return (True, self.subprotocol)
-
-    def _check_subprotocol(self, message: Any) -> None:
-        __tracebackhide__ = True
-        chosen = self.subprotocol
-        if chosen is None:
-            return
-        offered = list(self.scope.get("subprotocols") or [])
-        if chosen in offered or self.strict == "off":
-            return
-        text = (
-            f"The app accepted the WebSocket with subprotocol {chosen!r}, which the client did "
-            f"not offer (offered: {offered!r}). A real client fails the connection (RFC 6455 "
-            "4.1; R77): accept with one of scope['subprotocols'] or with subprotocol=None."
-        )
-        if self.strict == "warn":
-            warnings.warn(ProtocolWarning(text, "R77"), stacklevel=3)
-            return
-        raise ProtocolError(
-            text,
-            rule_id="R77",
-            offending=message,
-            field="subprotocol",
-            transcript=self.transcript,
-            scope=self.scope,
-        )
 
     async def _read_denial(self, start: Any, timeout: TimeoutArg) -> Response:
         __tracebackhide__ = True
@@ -275,7 +249,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         engine.awaiting = '"websocket.http.response.body"'
         try:
             while True:
-                message = await self.receive_output(timeout)
+                message = await self.receive_output(self._given(timeout))
                 if message.get("type") != "websocket.http.response.body":
                     raise UnexpectedMessage(
                         f'Expected "websocket.http.response.body" from the app, got '
@@ -336,7 +310,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         if response is None:
             engine.awaiting = '"websocket.send"'
             try:
-                response = await self.receive_output(timeout)
+                response = await self.receive_output(self._given(timeout))
             finally:
                 engine.awaiting = None
         kind = response.get("type")
@@ -385,7 +359,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     async def receive_json_from(self, timeout: TimeoutArg = DEFAULT) -> Any:
         """Receive one text frame and parse it as JSON."""
         __tracebackhide__ = True
-        payload = await self.receive_from(timeout)
+        payload = await self.receive_from(self._given(timeout))
         if not isinstance(payload, str):
             raise UnexpectedMessage(
                 f"JSON data is not a text frame, it is {type(payload)}",
@@ -410,7 +384,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         engine = self._engine
         engine.awaiting = '"websocket.close"'
         try:
-            message = await self.receive_output(timeout)
+            message = await self.receive_output(self._given(timeout))
         finally:
             engine.awaiting = None
         if message.get("type") != "websocket.close":
@@ -475,7 +449,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             if self._plain_io:
                 await engine.join(self._timeout(timeout), "the app to return")  # as wait()
             else:
-                await self.wait(timeout)
+                await self.wait(self._given(timeout))
         except Timeout:
             await engine.cancel_and_wait()
             engine.leak_warning(

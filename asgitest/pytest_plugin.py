@@ -14,7 +14,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
-import math
 import os
 import warnings
 import weakref
@@ -23,8 +22,19 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from . import _engine
-from ._config import DEFAULT_TIMEOUT, TIMEOUT_FACTOR_ENV, set_timeout_factor
+from . import _config, _engine
+from ._config import (
+    DEFAULT,
+    DEFAULT_TIMEOUT,
+    TIMEOUT_FACTOR_ENV,
+    Settings,
+    parse_factor,
+    parse_lifespan,
+    parse_positive_int,
+    parse_strict,
+    parse_timeout,
+    set_timeout_factor,
+)
 from ._engine import CANCELLED, RUNNING, Engine, describe_scope
 from ._errors import LeakedAppWarning, UsageError
 from ._live_fixtures import (  # noqa: F401  (fixtures are registered as module attributes)
@@ -73,6 +83,10 @@ STRICT_HELP: Final = (
     "ASGI spec checking of every message: on (the same as error), pedantic, warn or off. "
     "Default: on."
 )
+IGNORE_RULES_HELP: Final = (
+    "Spec rule ids whose findings are waived, e.g. 'R82 R8' (space- or comma-separated): each "
+    "is listed in the transcript as waived instead of failing the test. Default: none."
+)
 LIFESPAN_HELP: Final = (
     "Lifespan of asgi_test_app: auto (run it if the app supports it), on (required) or off. "
     "Default: auto."
@@ -82,15 +96,14 @@ TRANSCRIPT_LINES_HELP: Final = (
 )
 
 MARKER_HELP: Final = (
-    "asgi(*, app=None, timeout=None, strict=None, lifespan=None, allow_leaks=False): "
-    "configure asgitest for this test, class or module (app: an ASGI app or an import string; "
+    "asgi(*, app=None, timeout=None, strict=None, ignore_rules=None, lifespan=None, "
+    "allow_leaks=False): configure asgitest for this test, class or module (app: an ASGI app "
+    "or an import string; ignore_rules: rule ids to waive, added to asgi_ignore_rules; "
     "allow_leaks: do not fail when an app started by an asgi_* fixture is still running at the "
     "end of the test)."
 )
 
-_STRICT_CHOICES: Final = ("on", "error", "pedantic", "warn", "off")
-_LIFESPAN_CHOICES: Final = ("auto", "on", "off")
-_MARKER_KWARGS: Final = ("app", "timeout", "strict", "lifespan", "allow_leaks")
+_MARKER_KWARGS: Final = ("app", "timeout", "strict", "ignore_rules", "lifespan", "allow_leaks")
 DEFAULT_TRANSCRIPT_LINES: Final = 50
 _REPORT_COMMUNICATORS: Final = 20  # transcripts per failure report
 _COMPACT_AT: Final = 256
@@ -132,76 +145,12 @@ synchronous and work under every runner; async tests and async fixtures need one
 # ---------------------------------------------------------------------------- value parsing
 
 
-def _choices(values: tuple[str, ...]) -> str:
-    return ", ".join(values)
+def _parse_ignore_rules(value: Any, name: str, where: str) -> frozenset[str]:
+    from ._spec import parse_rule_ids
 
-
-def _parse_timeout(value: Any, name: str, where: str) -> float | None:
-    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
-        return None
-    if isinstance(value, bool):
-        number = math.nan
-    else:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(
-            f"{value!r} is not a valid {name} ({where}). Valid values: a number of seconds "
-            "> 0, or none to wait forever."
-        )
-    return number
-
-
-def _parse_factor(value: Any, name: str, where: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-        raise ValueError(
-            f"{value!r} is not a valid {name} ({where}). Valid values: a number > 0, e.g. 2 "
-            "to double every timeout."
-        )
-    return number
-
-
-def _parse_strict(value: Any, name: str, where: str) -> Strictness:
-    if value is True:
-        return "error"
-    if value is False or value is None:
-        return "off"
-    text = value.strip().lower() if isinstance(value, str) else value
-    if text in _STRICT_CHOICES:
-        return "error" if text == "on" else text  # type: ignore[return-value]
-    raise ValueError(
-        f"{value!r} is not a valid {name} ({where}). Valid values: {_choices(_STRICT_CHOICES)}"
-        + (" (or True/False)." if name == "strict" else ".")
-    )
-
-
-def _parse_lifespan(value: Any, name: str, where: str) -> LifespanMode:
-    if value is True:
-        return "on"
-    if value is False:
-        return "off"
-    text = value.strip().lower() if isinstance(value, str) else value
-    if text in _LIFESPAN_CHOICES:
-        return text  # type: ignore[return-value]
-    raise ValueError(
-        f"{value!r} is not a valid {name} ({where}). Valid values: {_choices(_LIFESPAN_CHOICES)}."
-    )
-
-
-def _parse_lines(value: Any, name: str, where: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if isinstance(value, bool) or number < 1:
-        raise ValueError(f"{value!r} is not a valid {name} ({where}). Valid values: a number >= 1.")
-    return number
+    if isinstance(value, (list, tuple)):  # an ini linelist, one or more ids per line
+        value = " ".join(str(item) for item in value)
+    return parse_rule_ids(value, name, where)
 
 
 # ---------------------------------------------------------------------------- configuration
@@ -221,6 +170,7 @@ class AsgiConfig:
         timeout: the default timeout of every wait, in seconds, before the factor.
         timeout_factor: what every timeout is multiplied by.
         strict: spec checking (``"error"``, ``"pedantic"``, ``"warn"``, ``"off"``).
+        ignore_rules: the rule ids whose findings are waived.
         lifespan: the lifespan mode of ``asgi_test_app`` (``"auto"``, ``"on"``, ``"off"``).
         allow_leaks: whether an app still running at the end of the test is tolerated.
         transcript_lines: how many messages per communicator a failure report shows.
@@ -232,6 +182,7 @@ class AsgiConfig:
     timeout: float | None = DEFAULT_TIMEOUT
     timeout_factor: float = 1.0
     strict: Strictness = "error"
+    ignore_rules: frozenset[str] = frozenset()
     lifespan: LifespanMode = "auto"
     allow_leaks: bool = False
     transcript_lines: int = DEFAULT_TRANSCRIPT_LINES
@@ -245,12 +196,20 @@ class AsgiConfig:
         for owner, mark in node.iter_markers_with_node("asgi"):
             where = f"the @pytest.mark.asgi marker on {owner.nodeid or owner.name}"
             for key, value in _validate_marker(mark, where).items():
-                if key not in given:
+                if key == "ignore_rules":
+                    # Waivers add up: the ini file's, and those of every marker that applies.
+                    given[key] = given.get(key, self.ignore_rules) | value
+                    sources[key] = where
+                elif key not in given:
                     given[key] = value
                     sources[key] = where
         if not given:
             return self
         return dataclasses.replace(self, sources=sources, **given)
+
+    def settings(self) -> Settings:
+        """The defaults these settings give every communicator made while they are active."""
+        return Settings(self.timeout, self.strict, self.ignore_rules)
 
     def header(self) -> str:
         """The line pytest prints in its header."""
@@ -261,9 +220,12 @@ class AsgiConfig:
             source = self.sources.get("timeout_factor")
             if source:
                 timeout += f" ({source})"
+        waived = (
+            f", ignore_rules={' '.join(sorted(self.ignore_rules))}" if self.ignore_rules else ""
+        )
         return (
-            f"asgitest: app={app or '(not set)'}, timeout={timeout}, strict={self.strict}, "
-            f"lifespan={self.lifespan}"
+            f"asgitest: app={app or '(not set)'}, timeout={timeout}, strict={self.strict}"
+            f"{waived}, lifespan={self.lifespan}"
         )
 
     def make_test_app(self, app: Any, **kwargs: Any) -> TestApp:
@@ -272,6 +234,7 @@ class AsgiConfig:
         options: dict[str, Any] = {
             "timeout": self.timeout,
             "strict": self.strict,
+            "ignore_rules": self.ignore_rules,
             "lifespan": self.lifespan,
         }
         options.update(kwargs)
@@ -280,20 +243,22 @@ class AsgiConfig:
 
 def _asgi(
     *,
-    app: Any = dataclasses.MISSING,
-    timeout: Any = dataclasses.MISSING,
-    strict: Any = dataclasses.MISSING,
-    lifespan: Any = dataclasses.MISSING,
-    allow_leaks: Any = dataclasses.MISSING,
+    app: Any = DEFAULT,
+    timeout: Any = DEFAULT,
+    strict: Any = DEFAULT,
+    ignore_rules: Any = DEFAULT,
+    lifespan: Any = DEFAULT,
+    allow_leaks: Any = DEFAULT,
 ) -> dict[str, Any]:
     given = {
         "app": app,
         "timeout": timeout,
         "strict": strict,
+        "ignore_rules": ignore_rules,
         "lifespan": lifespan,
         "allow_leaks": allow_leaks,
     }
-    return {key: value for key, value in given.items() if value is not dataclasses.MISSING}
+    return {key: value for key, value in given.items() if value is not DEFAULT}
 
 
 _asgi.__name__ = _asgi.__qualname__ = "asgi"
@@ -308,10 +273,18 @@ def _validate_marker(mark: pytest.Mark, where: str) -> dict[str, Any]:
             f"argument{'s' if len(mark.args) != 1 else ''} {mark.args!r}. Write for example "
             "@pytest.mark.asgi(app=my_app, timeout=2)."
         )
-    try:
-        given = _asgi(**mark.kwargs)
-    except TypeError as exc:
-        raise TypeError(f"{where}: {exc}. Valid arguments: {', '.join(_MARKER_KWARGS)}.") from None
+    unknown = [key for key in mark.kwargs if key not in _MARKER_KWARGS]
+    if unknown:
+        # Our own words (not Python's TypeError text, which changes between versions).
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], _MARKER_KWARGS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(
+            f"{where}: asgi() got an unexpected keyword argument {unknown[0]!r}.{hint} Valid "
+            f"arguments: {', '.join(_MARKER_KWARGS)}."
+        )
+    given = _asgi(**mark.kwargs)
     result: dict[str, Any] = {}
     for key, value in given.items():
         if key == "app":
@@ -319,11 +292,13 @@ def _validate_marker(mark: pytest.Mark, where: str) -> dict[str, Any]:
                 raise ValueError(f"{where}: app={value!r} is not an ASGI app or an import string.")
             result["app"] = value
         elif key == "timeout":
-            result["timeout"] = _parse_timeout(value, "timeout", f"from {where}")
+            result["timeout"] = parse_timeout(value, "timeout", f"from {where}")
         elif key == "strict":
-            result["strict"] = _parse_strict(value, "strict", f"from {where}")
+            result["strict"] = parse_strict(value, "strict", f"from {where}")
+        elif key == "ignore_rules":
+            result["ignore_rules"] = _parse_ignore_rules(value, "ignore_rules", f"from {where}")
         elif key == "lifespan":
-            result["lifespan"] = _parse_lifespan(value, "lifespan", f"from {where}")
+            result["lifespan"] = parse_lifespan(value, "lifespan", f"from {where}")
         elif key == "allow_leaks":
             if not isinstance(value, bool):
                 raise ValueError(f"{where}: allow_leaks must be True or False, got {value!r}.")
@@ -334,6 +309,7 @@ def _validate_marker(mark: pytest.Mark, where: str) -> dict[str, Any]:
 _CONFIG_KEY: Final = pytest.StashKey[AsgiConfig]()
 _APPS_KEY: Final = pytest.StashKey[dict[tuple[str, str | None], Any]]()
 _REGISTRY_KEY: Final = pytest.StashKey["_Registry"]()
+_PREVIOUS_SETTINGS_KEY: Final = pytest.StashKey[Settings]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -344,6 +320,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("asgi_timeout", TIMEOUT_HELP, "SECONDS"),
         ("asgi_timeout_factor", TIMEOUT_FACTOR_HELP, "FACTOR"),
         ("asgi_strict", STRICT_HELP, "MODE"),
+        ("asgi_ignore_rules", IGNORE_RULES_HELP, "RULES"),
         ("asgi_lifespan", LIFESPAN_HELP, "MODE"),
         ("asgi_transcript_lines", TRANSCRIPT_LINES_HELP, "N"),
     ]
@@ -370,13 +347,22 @@ def _resolve_config(config: pytest.Config) -> AsgiConfig:
     sources: dict[str, str] = {}
     values: dict[str, Any] = {}
     parsers: dict[str, Callable[[Any, str, str], Any]] = {
-        "timeout": _parse_timeout,
-        "strict": _parse_strict,
-        "lifespan": _parse_lifespan,
-        "transcript_lines": _parse_lines,
+        "timeout": parse_timeout,
+        "strict": parse_strict,
+        "ignore_rules": _parse_ignore_rules,
+        "lifespan": parse_lifespan,
+        "transcript_lines": parse_positive_int,
     }
     try:
-        for key in ("app", "app_dir", "timeout", "strict", "lifespan", "transcript_lines"):
+        for key in (
+            "app",
+            "app_dir",
+            "timeout",
+            "strict",
+            "ignore_rules",
+            "lifespan",
+            "transcript_lines",
+        ):
             name = f"asgi_{key}"
             raw, where = _read(config, name)
             if raw is None or where is None:
@@ -392,7 +378,7 @@ def _resolve_config(config: pytest.Config) -> AsgiConfig:
         if raw is None:
             raw, origin = _read(config, "asgi_timeout_factor")
         if raw is not None and origin is not None:
-            values["timeout_factor"] = _parse_factor(raw, "asgi_timeout_factor", f"from {origin}")
+            values["timeout_factor"] = parse_factor(raw, "asgi_timeout_factor", f"from {origin}")
             sources["timeout_factor"] = origin
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -410,11 +396,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CONFIG_KEY] = settings
     config.stash[_APPS_KEY] = {}
     set_timeout_factor(settings.timeout_factor)
+    # Every communicator made in this session takes its defaults from these settings (each
+    # test's own, with its asgi markers, while it runs): fixture-made or built by the test.
+    config.stash[_PREVIOUS_SETTINGS_KEY] = _config.activate(settings.settings())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CONFIG_KEY in config.stash:
         set_timeout_factor(None)  # back to the environment variable's value
+    previous = config.stash.get(_PREVIOUS_SETTINGS_KEY, None)
+    if previous is not None:
+        _config.activate(previous)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -615,10 +607,12 @@ def _asgitest_registry(request: pytest.FixtureRequest) -> Iterator[_Registry]:
     request.node.stash[_REGISTRY_KEY] = registry
     previous = _engine.start_hook
     _engine.start_hook = registry.on_start
+    previous_settings = _config.activate(settings.settings())
     try:
         yield registry
     finally:
         _engine.start_hook = previous
+        _config.activate(previous_settings)
     leaks = registry.leaks(("setup", "call", "teardown"))  # (cancels what still runs)
     if not leaks:
         return

@@ -267,22 +267,131 @@ class TestWaitAndStop:
                 communicator.stop()
             communicator.stop(exceptions=False)
 
-    async def test_two_concurrent_readers_are_refused(self) -> None:
+
+async def broadcast_on_go(scope: Any, receive: Any, send: Any) -> None:
+    """Accepts, then on each text frame "go N" sends frames "0" .. "N-1" in one step."""
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        count = int(message["text"].split()[1])
+        for index in range(count):
+            await send({"type": "websocket.send", "text": str(index)})
+
+
+class TestSeveralReaders:
+    """Several tasks may read one communicator at once, as with channels' asyncio.Queue."""
+
+    async def test_readers_are_served_in_the_order_they_started_waiting(self) -> None:
         import anyio
 
-        async with ApplicationCommunicator(apps.silent, ws_scope()) as communicator:
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            got: dict[int, str | bytes] = {}
+            waiting = anyio.Event()
+
+            async def reader(index: int) -> None:
+                if index == 3:
+                    waiting.set()
+                got[index] = await communicator.receive_from()
+
+            async with anyio.create_task_group() as group:
+                for index in range(4):
+                    group.start_soon(reader, index)
+                    await anyio.sleep(0.01)  # each reader waits before the next starts
+                await waiting.wait()
+                await anyio.sleep(0.01)
+                await communicator.send_to(text_data="go 4")
+            assert got == {0: "0", 1: "1", 2: "2", 3: "3"}
+            await communicator.disconnect()
+
+    async def test_a_reader_that_times_out_does_not_disturb_the_others(self) -> None:
+        import anyio
+
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            outcomes: dict[str, Any] = {}
+
+            async def impatient() -> None:
+                try:
+                    await communicator.receive_from(timeout=0.05)
+                except Timeout as error:
+                    outcomes["impatient"] = error
+
+            async def patient() -> None:
+                outcomes["patient"] = await communicator.receive_from(timeout=2)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(impatient)
+                group.start_soon(patient)
+                await anyio.sleep(0.2)  # the impatient reader gave up meanwhile
+                await communicator.send_to(text_data="go 1")
+            assert isinstance(outcomes["impatient"], Timeout)
+            assert outcomes["patient"] == "0"
+            await communicator.disconnect()
+
+    async def test_disconnect_while_readers_wait_ends_them(self) -> None:
+        import anyio
+
+        async with WebsocketCommunicator(broadcast_on_go, "/", timeout=5) as communicator:
+            await communicator.connect()
             errors: list[BaseException] = []
 
             async def reader() -> None:
                 try:
-                    await communicator.receive_output(0.2)
-                except (Timeout, UsageError) as error:
+                    await communicator.receive_from()
+                except Timeout as error:
                     errors.append(error)
 
+            started = time.monotonic()
             async with anyio.create_task_group() as group:
                 group.start_soon(reader)
                 group.start_soon(reader)
-        assert sorted(type(error).__name__ for error in errors) == ["Timeout", "UsageError"]
+                await anyio.sleep(0.02)
+                await communicator.disconnect()
+            assert time.monotonic() - started < 2.5, "the readers were not ended promptly"
+        assert len(errors) == 2
+        assert all("ended without sending it" in str(error) for error in errors)
+
+    async def test_leaving_async_with_while_readers_wait_ends_them(self) -> None:
+        import anyio
+
+        errors: list[BaseException] = []
+        async with anyio.create_task_group() as group:
+            async with WebsocketCommunicator(broadcast_on_go, "/", timeout=5) as communicator:
+                await communicator.connect()
+
+                async def reader() -> None:
+                    try:
+                        await communicator.receive_from()
+                    except Timeout as error:
+                        errors.append(error)
+
+                group.start_soon(reader)
+                group.start_soon(reader)
+                await anyio.sleep(0.02)
+        assert len(errors) == 2
+        assert communicator._engine.state == "finished"
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    async def test_a_reader_cancelled_after_its_message_arrived_passes_it_on(self) -> None:
+        """asyncio's Task.cancel() can hit a reader whose message was already handed to it
+        (asgiref.timeout around output_queue.get() does): the message goes to the next one."""
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            first = asyncio.create_task(communicator.receive_from())
+            await asyncio.sleep(0.01)
+            second = asyncio.create_task(communicator.receive_from())
+            await asyncio.sleep(0.01)
+            await communicator.send_to(text_data="go 1")
+            await asyncio.sleep(0)  # the app runs and hands "0" to the first reader...
+            assert not first.done()
+            first.cancel()  # ...which is cancelled before it resumes
+            assert await second == "0"
+            assert first.cancelled()
+            await communicator.disconnect()
 
 
 class TestCleanup:
@@ -363,3 +472,109 @@ def test_failed_constructor_leaves_no_del_noise() -> None:
 def test_communicator_repr() -> None:
     communicator = HttpCommunicator(apps.hello_world, "GET", "/items?page=2")
     assert repr(communicator) == "<HttpCommunicator http GET /items?page=2 [not started]>"
+
+
+async def answer_then_loop(scope: Any, receive: Any, send: Any) -> None:
+    """Answers the request, then keeps calling receive() (ignores http.disconnect)."""
+    await receive()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"done"})
+    while True:
+        await receive()
+
+
+class TestHandWrittenScopes:
+    async def test_a_partial_http_scope_is_completed_as_a_server_would(self) -> None:
+        scope: dict[str, Any] = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": b"",
+            "headers": [],
+        }
+        async with ApplicationCommunicator(apps.hello_world, scope) as communicator:
+            await communicator.send_input({"type": "http.request", "body": b""})
+            assert (await communicator.receive_output())["status"] == 200
+        assert communicator.scope is scope  # the same object, completed in place
+        assert scope["http_version"] == "1.1"
+        assert scope["asgi"]["version"] == "3.0"
+        assert scope["scheme"] == "http"
+        assert scope["raw_path"] == b"/"
+        assert scope["root_path"] == ""
+        assert scope["client"]
+        assert scope["server"]
+
+    async def test_only_the_keys_the_app_reads(self) -> None:
+        scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": []}
+        async with ApplicationCommunicator(apps.hello_world, scope) as communicator:
+            await communicator.send_input({"type": "http.request", "body": b""})
+            assert (await communicator.receive_output())["status"] == 200
+        assert scope["query_string"] == b""
+
+    async def test_a_partial_websocket_scope_keeps_channels_top_level_spec_version(self) -> None:
+        scope: dict[str, Any] = {"type": "websocket", "path": "/ws/", "spec_version": "2.3"}
+        async with ApplicationCommunicator(apps.echo_websocket, scope) as communicator:
+            await communicator.send_input({"type": "websocket.connect"})
+            assert (await communicator.receive_output())["type"] == "websocket.accept"
+        assert scope["asgi"] == {"version": "3.0", "spec_version": "2.3"}
+        assert scope["scheme"] == "ws"
+        assert scope["subprotocols"] == []
+
+    async def test_a_value_the_test_gave_wrong_is_still_reported(self) -> None:
+        from asgitest import ProtocolError
+
+        with pytest.raises(ProtocolError, match="R23"):
+            ApplicationCommunicator(apps.hello_world, {"type": "http", "http_version": "9"})
+
+
+class TestWaitEndsTheApp:
+    async def test_wait_timeout_cancels_the_app_and_says_where_it_waits(self) -> None:
+        async with HttpCommunicator(answer_then_loop, "GET", "/") as communicator:
+            await communicator.get_response()
+            with pytest.raises(Timeout) as caught:
+                await communicator.wait(timeout=0.1)
+            assert communicator._engine.state == "cancelled"
+        text = str(caught.value)
+        assert "has sent 2 messages" in text, text
+        assert '"http.response.body"' in text
+        assert 'keeps calling receive(), which returns "http.disconnect"' in text
+        assert "asgitest cancelled the app" in text
+
+    async def test_wait_timeout_on_an_app_blocked_in_receive(self) -> None:
+        async with ApplicationCommunicator(apps.silent, ws_scope()) as communicator:
+            await communicator.send_input({"type": "websocket.connect"})
+            with pytest.raises(Timeout, match="blocked in receive"):
+                await communicator.wait(timeout=0.05)
+            assert communicator._engine.state == "cancelled"
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    async def test_a_dropped_communicator_cancels_an_app_looping_in_receive(self) -> None:
+        # Channels-style (no async with): get_response(), then drop the communicator.
+        communicator = HttpCommunicator(answer_then_loop, "GET", "/")
+        await communicator.get_response()
+        engine = communicator._engine
+        task = engine.task
+        del communicator
+        gc.collect()
+        await asyncio.sleep(0.01)
+        assert engine.state == "cancelled"
+        assert task is not None
+        assert task.done()
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    async def test_wait_as_clean_up_after_a_timeout_leaves_nothing_running(self) -> None:
+        communicator = HttpCommunicator(answer_then_loop, "GET", "/")
+        await communicator.get_response()
+        with pytest.raises(Timeout):
+            await communicator.wait(timeout=0.3)
+        task = communicator._engine.task
+        del communicator
+        gc.collect()
+        assert task is not None
+        assert task.done()
+        apps_pending = [
+            t
+            for t in asyncio.all_tasks()
+            if getattr(t.get_coro(), "__qualname__", "").startswith("Engine.")
+        ]
+        assert not apps_pending, apps_pending

@@ -283,5 +283,5 @@ class TestModes:
         assert calls == []
 
     def test_invalid_mode_is_rejected(self):
-        with pytest.raises(ValueError, match="not a valid lifespan mode"):
+        with pytest.raises(ValueError, match="'maybe' is not a valid lifespan"):
             LifespanCommunicator(no_lifespan_app, lifespan="maybe")  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from ._http import HttpChecker
 from ._lifespan import LifespanChecker
 from ._middleware import SpecCheck
-from ._rules import RULES, Reporter, Rule
+from ._rules import RULES, Reporter, Rule, parse_rule_ids
 from ._scope import validate_built_scope, validate_scope
 from ._websocket import WebsocketChecker
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .._transcript import Transcript
     from .._types import Message, Scope
 
-__all__ = ["RULES", "Checker", "Rule", "SpecCheck", "make_checker"]
+__all__ = ["RULES", "Checker", "Rule", "SpecCheck", "make_checker", "parse_rule_ids"]
 
 
 class Checker(Protocol):
@@ -60,6 +60,7 @@ def make_checker(
     *,
     on_finding: Callable[[ProtocolError], None] | None = None,
     scope_key: Hashable | None = None,
+    ignore_rules: frozenset[str] = frozenset(),
 ) -> Checker | None:
     """A checker for one connection, or ``None`` when strictness is ``"off"``.
 
@@ -75,6 +76,7 @@ def make_checker(
         scope_key: for a scope made by asgitest's own builders: the key of the inputs it was
             built from (all but its headers and subprotocols). The verdict on everything else
             is then cached per key; headers and subprotocols are checked every time.
+        ignore_rules: rule ids whose findings are waived: noted in the transcript only.
     """
     __tracebackhide__ = True
     if strict == "off":
@@ -82,13 +84,19 @@ def make_checker(
     if scope_key is not None:
         # A checker is its own Reporter.
         checker = _CHECKERS[scope["type"]](scope, strict, transcript, on_finding)
+        if ignore_rules:
+            checker.ignore = ignore_rules
         validate_built_scope(scope, checker, scope_key)
         return checker
     kind = scope.get("type") if isinstance(scope, dict) else None
     factory = _CHECKERS.get(kind) if isinstance(kind, str) else None
     if factory is None:
-        validate_scope(scope, Reporter(scope, strict, transcript, on_finding))
+        reporter = Reporter(scope, strict, transcript, on_finding)
+        reporter.ignore = ignore_rules
+        validate_scope(scope, reporter)
         return None
     checker = factory(scope, strict, transcript, on_finding)
+    if ignore_rules:
+        checker.ignore = ignore_rules
     validate_scope(scope, checker)
     return checker

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .._errors import ProtocolError, ProtocolWarning
+from .._errors import InvalidArgument, ProtocolError, ProtocolWarning
 from .._transcript import format_message
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .._transcript import Transcript
     from .._types import Scope
 
-__all__ = ["RULES", "Reporter", "Rule", "Severity"]
+__all__ = ["RULES", "Reporter", "Rule", "Severity", "parse_rule_ids"]
 
 Severity = Literal["error", "pedantic"]
 
@@ -996,6 +996,40 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
 """Every rule by id (read-only)."""
 
 
+_NO_RULES: Final[frozenset[str]] = frozenset()
+
+
+def parse_rule_ids(value: Any, name: str = "ignore_rules", where: str = "") -> frozenset[str]:
+    """Rule ids to waive: ``"R82 R8"`` (spaces or commas), or an iterable of ids; ``None``
+    is none. Each must name a rule of :data:`RULES`; case does not matter."""
+    if value is None:
+        return _NO_RULES
+    if isinstance(value, str):
+        items: list[Any] = value.replace(",", " ").split()
+    elif isinstance(value, (bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InvalidArgument(
+            f"{name}={value!r}{f' ({where})' if where else ''} is not a list of rule ids: "
+            'write for example ignore_rules=["R82", "R8"] or "R82 R8".',
+            argument=name,
+            value=value,
+        )
+    else:
+        items = list(value)
+    ids = []
+    for item in items:
+        text = item.strip().upper() if isinstance(item, str) else ""
+        if text not in RULES:
+            raise InvalidArgument(
+                f"{item!r} in {name}{f' ({where})' if where else ''} is not a rule id of "
+                "asgitest's spec checker (R1 to R"
+                f"{max(int(key[1:]) for key in RULES)}; see the rules page, or asgitest.RULES).",
+                argument=name,
+                value=value,
+            )
+        ids.append(text)
+    return frozenset(ids)
+
+
 class Reporter:
     """Turns a finding into a ``ProtocolError`` (raised or handed to a callback) or a warning.
 
@@ -1004,7 +1038,7 @@ class Reporter:
     being raised.
     """
 
-    __slots__ = ("on_finding", "scope", "strict", "transcript")
+    __slots__ = ("ignore", "on_finding", "scope", "strict", "transcript")
 
     def __init__(
         self,
@@ -1017,6 +1051,7 @@ class Reporter:
         self.strict = strict
         self.transcript = transcript
         self.on_finding = on_finding
+        self.ignore: frozenset[str] = _NO_RULES  # waived rule ids
 
     def fail(
         self,
@@ -1038,6 +1073,10 @@ class Reporter:
         level: Severity = severity or rule.severity
         strict = self.strict
         if level == "pedantic" and strict == "error":
+            return
+        if rule_id in self.ignore:
+            if self.transcript is not None:
+                self.transcript.note(f"^ {rule_id} waived ({level}): {detail}")
             return
         parts = [f"{rule_id}: {detail}."]
         if rule.servers and rule.servers != "-":

@@ -111,13 +111,20 @@ async def ignores_disconnect(scope, receive, send):
 
 
 # --8<-- [start:hangs]
-async def test_wait_and_disconnect_report_an_app_that_does_not_return():
+async def test_wait_ends_an_app_that_does_not_return():
     async with WebsocketCommunicator(ignores_disconnect, "/ws/") as communicator:
         await communicator.connect()
-        # channels: wait() cancels the app and returns None, silently.
-        with pytest.raises(Timeout):
+        # As in channels, wait() cancels an app that has not returned in time; channels then
+        # returns None silently, asgitest raises Timeout, saying where the app was waiting.
+        with pytest.raises(Timeout, match="asgitest cancelled the app"):
             await communicator.wait(timeout=0.05)
-        # channels: disconnect() cancels it silently too.
+        assert communicator.future.cancelled()
+
+
+async def test_disconnect_reports_an_app_that_ignores_it():
+    async with WebsocketCommunicator(ignores_disconnect, "/ws/") as communicator:
+        await communicator.connect()
+        # channels: disconnect() cancels it silently.
         with pytest.warns(LeakedAppWarning, match="did not return after websocket.disconnect"):
             await communicator.disconnect(timeout=0.05)
 

@@ -97,8 +97,8 @@ def test_conftest_asgi_app_fixture_replaces_every_setting(pytester: pytest.Pytes
         (
             "asgi(timout=2)",
             "E * TypeError: the @pytest.mark.asgi marker on test_bad.py::test_it: asgi() got an "
-            "unexpected keyword argument 'timout'. Valid arguments: app, timeout, strict, "
-            "lifespan, allow_leaks.",
+            "unexpected keyword argument 'timout'. Did you mean 'timeout'? Valid arguments: app, "
+            "timeout, strict, ignore_rules, lifespan, allow_leaks.",
         ),
         (
             "asgi('apps:hello')",
@@ -107,18 +107,20 @@ def test_conftest_asgi_app_fixture_replaces_every_setting(pytester: pytest.Pytes
         ),
         (
             "asgi(strict='loud')",
-            "E * ValueError: 'loud' is not a valid strict (from the @pytest.mark.asgi marker on "
-            "test_bad.py::test_it). Valid values: on, error, pedantic, warn, off (or True/False).",
+            "E *InvalidArgument: 'loud' is not a valid strict (from the @pytest.mark.asgi marker "
+            "on test_bad.py::test_it). Valid values: error (or True/'on'), pedantic, warn, off "
+            "(or False/None).",
         ),
         (
             "asgi(lifespan='sometimes')",
-            "E * ValueError: 'sometimes' is not a valid lifespan (from the @pytest.mark.asgi "
-            "marker on test_bad.py::test_it). Valid values: auto, on, off.",
+            "E *InvalidArgument: 'sometimes' is not a valid lifespan (from the @pytest.mark.asgi "
+            "marker on test_bad.py::test_it). Valid values: auto, on (or True), off (or "
+            "False/None).",
         ),
         (
-            "asgi(timeout=0)",
-            "E * ValueError: 0 is not a valid timeout (from the @pytest.mark.asgi marker on "
-            "test_bad.py::test_it)*",
+            "asgi(timeout=-1)",
+            "E *InvalidArgument: -1 is not a valid timeout (from the @pytest.mark.asgi marker "
+            "on test_bad.py::test_it)*",
         ),
         (
             "asgi(allow_leaks='yes')",
@@ -170,5 +172,8 @@ def test_marker_is_registered_with_its_signature(pytester: pytest.Pytester) -> N
     setup_project(pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *NO_RUNNER, "--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.asgi(*, app=None, timeout=None, strict=None, lifespan=None, allow_leaks*"]
+        [
+            "@pytest.mark.asgi(*, app=None, timeout=None, strict=None, ignore_rules=None, "
+            "lifespan=None, allow_leaks*"
+        ]
     )

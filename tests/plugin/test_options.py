@@ -86,21 +86,21 @@ class TestTimeoutFactorPrecedence:
             (),
             None,
             "'maybe' is not a valid asgi_lifespan (from asgi_lifespan in tox.ini). "
-            "Valid values: auto, on, off.",
+            "Valid values: auto, on (or True), off (or False/None).",
         ),
         (
             "",
             ("--asgi-strict=loud",),
             None,
             "'loud' is not a valid asgi_strict (from the --asgi-strict option). "
-            "Valid values: on, error, pedantic, warn, off.",
+            "Valid values: error (or True/'on'), pedantic, warn, off (or False/None).",
         ),
         (
             "asgi_timeout = -1",
             (),
             None,
             "'-1' is not a valid asgi_timeout (from asgi_timeout in tox.ini). "
-            "Valid values: a number of seconds > 0, or none to wait forever.",
+            "Valid values: a number of seconds >= 0 (e.g. 2.5), or none to wait forever.",
         ),
         (
             "",
@@ -120,7 +120,7 @@ class TestTimeoutFactorPrecedence:
             (),
             None,
             "'many' is not a valid asgi_transcript_lines (from asgi_transcript_lines in "
-            "tox.ini). Valid values: a number >= 1.",
+            "tox.ini). Valid values: a whole number >= 1.",
         ),
     ],
     ids=["ini-lifespan", "cli-strict", "ini-timeout", "env-factor", "cli-factor", "ini-lines"],
@@ -259,3 +259,76 @@ def test_app_errors_say_what_to_do(pytester: pytest.Pytester, ini: str, lines: l
     result = run(pytester, None)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(lines)
+
+
+_OWN_COMMUNICATORS = """
+import pytest
+from asgitest import WebsocketCommunicator
+
+async def pick_unoffered(scope, receive, send):
+    await receive()
+    await send({{"type": "websocket.accept", "subprotocol": "never-offered"}})
+    await receive()
+
+{mark}
+async def test_own_communicator(request):
+    communicator = WebsocketCommunicator(pick_unoffered, "/")
+    rules = " ".join(sorted(communicator.ignore_rules)) or "-"
+    print("SETTINGS", communicator.timeout, communicator.strict, rules)
+    async with communicator:
+        connected, _ = await communicator.connect()
+        assert connected
+"""
+
+
+class TestSettingsReachCommunicatorsTheTestBuilds:
+    """ini, command line and marker settings apply to every communicator made while a test
+    runs, not only to fixture-made ones (channels' suite with --asgi-strict warn)."""
+
+    @pytest.mark.parametrize("runner", ["asyncio-auto", "anyio-trio"])
+    def test_ini_strictness_and_timeout(self, pytester: pytest.Pytester, runner: str) -> None:
+        setup_project(pytester, ini="asgi_strict = warn\nasgi_timeout = 3")
+        pytester.makepyfile(test_own=_OWN_COMMUNICATORS.format(mark=RUNNERS[runner].mark))
+        result = run(pytester, RUNNERS[runner], "-s", "-W", "default::asgitest.ProtocolWarning")
+        outcomes = result.parseoutcomes()
+        assert outcomes.get("passed", 0) >= 1, outcomes
+        assert "failed" not in outcomes, outcomes
+        result.stdout.fnmatch_lines(["*SETTINGS 3.0 warn -*", "*R77*"])
+
+    def test_command_line_waiver(self, pytester: pytest.Pytester) -> None:
+        setup_project(pytester)
+        pytester.makepyfile(test_own=_OWN_COMMUNICATORS.format(mark=RUNNERS["asyncio-auto"].mark))
+        result = run(pytester, RUNNERS["asyncio-auto"], "-s", "--asgi-ignore-rules=r77, R8")
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["*SETTINGS 1.0 error R77 R8*"])
+
+    def test_without_the_setting_the_rule_fails_the_test(self, pytester: pytest.Pytester) -> None:
+        setup_project(pytester)
+        pytester.makepyfile(test_own=_OWN_COMMUNICATORS.format(mark=RUNNERS["asyncio-auto"].mark))
+        result = run(pytester, RUNNERS["asyncio-auto"])
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(["*ProtocolError*R77*"])
+
+    def test_marker_settings_add_waivers_and_win_over_ini(self, pytester: pytest.Pytester) -> None:
+        setup_project(pytester, ini="asgi_ignore_rules = R8\nasgi_timeout = 3")
+        mark = '@pytest.mark.asgi(timeout=0.5, ignore_rules=["R77"])'
+        pytester.makepyfile(test_own=_OWN_COMMUNICATORS.format(mark=mark))
+        result = run(pytester, RUNNERS["asyncio-auto"], "-s")
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["*SETTINGS 0.5 error R77 R8*"])
+
+    def test_a_bad_rule_id_is_a_usage_error(self, pytester: pytest.Pytester) -> None:
+        setup_project(pytester, ini="asgi_ignore_rules = R77 R999")
+        result = header(pytester)
+        result.stderr.fnmatch_lines(
+            ["*'R999' in asgi_ignore_rules (from asgi_ignore_rules in tox.ini) is not a rule id*"]
+        )
+
+    def test_the_header_shows_the_waivers(self, pytester: pytest.Pytester) -> None:
+        setup_project(pytester, ini="asgi_ignore_rules = R82, R8")
+        header(pytester).stdout.fnmatch_lines(
+            [
+                "asgitest: app=(not set), timeout=1s, strict=error, ignore_rules=R8 R82, "
+                "lifespan=auto"
+            ]
+        )

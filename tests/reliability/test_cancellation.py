@@ -257,7 +257,7 @@ async def assert_nothing_left(communicator: Any) -> None:
         assert not apps, apps
     assert not [task for task in _engine._running_tasks if not task.done()]
     signal = communicator._engine._test_signal
-    assert signal is None or not signal.waiting
+    assert signal is None or not (signal.readers or signal.watchers)
 
 
 async def assert_loop_still_works() -> None:

@@ -265,6 +265,26 @@ Extensions are honoured only when advertised in `scope["extensions"]`, e.g.
 
 The same checks run around a live application with [`SpecCheck`](#speccheck).
 
+## Waiving a rule
+
+When a finding comes from a framework you cannot change, waive that one rule instead of
+turning the checker down for the whole connection. Starlette, for one, sends its header pairs
+as tuples and a body for a `HEAD` request, which `strict="pedantic"` reports as R8 and R51:
+
+```python
+--8<-- "docs/spec/waiver_example.py:app"
+```
+
+```python
+--8<-- "docs/spec/waiver_example.py:waiver"
+```
+
+The same waiver at every level where strictness is set: `ignore_rules=` on a communicator,
+`TestApp` or client; `@pytest.mark.asgi(ignore_rules=["R51"])` on a test, class or module;
+`asgi_ignore_rules = "R51 R8"` in the ini file, or `--asgi-ignore-rules="R51 R8"` on the
+command line. They add up. A waived finding never fails the test; it is listed in the
+transcript as `^ R51 waived (pedantic): ...`. An unknown rule id is an error that says so.
+
 ## What real frameworks trigger
 
 Every framework below passes in the default mode (tested in `tests/spec/test_no_false_positives.py`).
