@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = "examples.chat.app:app"
 
 # Generous: a subprocess that has not finished by then is a hang, which is the bug tested for.
@@ -168,8 +168,8 @@ class TestLifespan:
         assert result.returncode == 1
         assert "startup: did not complete" in result.stdout
         assert (
-            'Timed out after 0.3s waiting for "lifespan.startup.complete" or '
-            '"lifespan.startup.failed" from the app (lifespan)' in result.stderr
+            'Timed out after 0.3s waiting for "lifespan.startup.complete" from the app '
+            "(lifespan)" in result.stderr
         )
         assert 'test → app  "lifespan.startup"' in result.stderr
 
@@ -425,7 +425,7 @@ class TestColour:
     def test_colour_only_on_a_terminal_without_no_color(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from asgitest._cli import _Style
+        from asgitest._cli._output import Style as _Style
 
         monkeypatch.delenv("NO_COLOR", raising=False)
         monkeypatch.setenv("TERM", "xterm")
@@ -438,11 +438,10 @@ class TestColour:
 
 
 class TestPedanticFindings:
-    def test_hidden_by_default_with_a_count(self) -> None:
+    def test_hidden_by_default_without_a_count(self) -> None:
         result = run("request", "examples.chat.app:app", "GET", "/")
         assert result.returncode == 0
-        assert "[R8]" not in result.stderr
-        assert "1 pedantic spec finding not shown (rerun with --pedantic" in result.stderr
+        assert result.stderr == ""
 
     def test_shown_with_pedantic(self) -> None:
         result = run("request", "examples.chat.app:app", "GET", "/", "--pedantic")
