@@ -134,9 +134,7 @@ def _ours(error: BaseException) -> bool:
     return last is not None and os.sep + "_cli" + os.sep in last.tb_frame.f_code.co_filename
 
 
-def report_failure(
-    output: Output, error: BaseException, transcript: Transcript, full: bool
-) -> int:
+def report_failure(output: Output, error: BaseException, transcript: Transcript, full: bool) -> int:
     """Print an app's failure with the transcript; return the exit status (1).
 
     asgitest's own errors carry the recent transcript as a note; an exception the app raised
@@ -259,7 +257,7 @@ class Runner:
         import anyio
 
         if not communicator.future.done():
-            await anyio.sleep(0)  # an app that is returning now gets to finish
+            await anyio.lowlevel.checkpoint()  # an app that is returning now gets to finish
         if communicator.future.done():
             return
         grace = self.budget.grace()
@@ -693,4 +691,3 @@ def _captured_app_output() -> Iterator[io.StringIO]:
             root.removeHandler(handler)
         for existing, stream in swapped:
             existing.setStream(stream)
-

@@ -100,9 +100,7 @@ class CliLifespan:
                 return Started("failed", f"the app raised {_name(error)}", error)
             # uvicorn's lifespan="auto": an exception before the startup completed means
             # "lifespan appears unsupported", and the server carries on without it.
-            return Started(
-                "unsupported", f"it raised {_name(error)} during startup", error, None
-            )
+            return Started("unsupported", f"it raised {_name(error)} during startup", error, None)
         self.entered = True
         if communicator.supported is False:
             return Started("unsupported", f"it {communicator.unsupported_reason}")
