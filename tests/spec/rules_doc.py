@@ -294,6 +294,8 @@ _FINDINGS = {
     "R8": "header pairs as tuples, not lists",
     "R41": "mixed-case response header names (`Content-Type`)",
     "R51": "a body sent for a HEAD request",
+    "R82": "a close reason that is a list, before accept",
+    "R86": "a close code and reason before accept, which the client never sees",
 }
 
 SPECCHECK = """\
