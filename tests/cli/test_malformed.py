@@ -140,7 +140,8 @@ def test_a_refusal_with_a_list_reason_is_readable(capsys: pytest.CaptureFixture[
     )
     assert err == ""  # R82 and R86 are pedantic here: not shown without --pedantic
     code, _, err = run(capsys, "websocket", f"{APPS}:reject_reason_list", "/ws", "--pedantic")
-    assert "[R82]" in err and "[R86]" in err
+    assert "[R82]" in err
+    assert "[R86]" in err
 
 
 def test_lifespan_failed_with_bytes_message(capsys: pytest.CaptureFixture[str]) -> None:

@@ -341,8 +341,9 @@ def read_sync() -> dict[str, str]:
 @fastapi_app.websocket("/ws/items/{item_id}")
 async def fastapi_ws_item(websocket: FastAPIWebSocket, item_id: int) -> None:
     """A path parameter that fails validation closes the socket before accept, with the
-    validation errors (a list) as the reason: fastapi/exception_handlers.py
-    ``websocket_request_validation_exception_handler``, ``reason=jsonable_encoder(exc.errors())``."""
+    validation errors (a list) as the reason: fastapi/exception_handlers.py,
+    ``websocket_request_validation_exception_handler``:
+    ``reason=jsonable_encoder(exc.errors())``."""
     await websocket.accept()
     await websocket.send_json({"item_id": item_id})
     await websocket.close()
@@ -401,7 +402,8 @@ async def scenario_starlette(strict: str) -> None:
             await http.get_response()
     except RuntimeError as error:
         raised = error
-    assert raised is not None and str(raised) == "the endpoint is broken"
+    assert raised is not None
+    assert str(raised) == "the endpoint is broken"
     assert http.transcript.sent_by_app()[0]["status"] == 500
     # With the pathsend extension advertised, FileResponse hands the path to the server.
     pathsend = {"extensions": {"http.response.pathsend": {}}}
@@ -443,7 +445,8 @@ async def scenario_fastapi(strict: str) -> None:
     async with WebsocketCommunicator(fastapi_app, "/ws/items/x", strict=strict) as ws:  # type: ignore[arg-type]
         assert await ws.connect() == (False, 1008)
         reason = ws.transcript.sent_by_app()[0]["reason"]
-        assert isinstance(reason, list) and reason[0]["loc"] == ["path", "item_id"]
+        assert isinstance(reason, list)
+        assert reason[0]["loc"] == ["path", "item_id"]
     async with WebsocketCommunicator(fastapi_app, "/ws/items/7", strict=strict) as ws:  # type: ignore[arg-type]
         assert (await ws.connect())[0]
         assert await ws.receive_json_from() == {"item_id": 7}

@@ -4,7 +4,8 @@ Django (sync, async, streaming and file responses, HEAD, 404, its error paths: H
 PermissionDenied, a view that raises; lifespan refusal), Channels consumers, Starlette and
 FastAPI (streaming, file, websocket, background tasks, lifespan; Starlette's HTTPException,
 WebSocketException and an endpoint that raises; FastAPI's WebSocket validation error path, which
-closes before accept with a list as the reason), Quart and Litestar. The pedantic findings listed here are the ones docs/spec/rules.md reports.
+closes before accept with a list as the reason), Quart and Litestar. The pedantic findings
+listed here are the ones docs/spec/rules.md reports.
 """
 
 from __future__ import annotations
