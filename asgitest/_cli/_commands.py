@@ -332,6 +332,7 @@ class Runner:
         self.watch(communicator.transcript)
         started = complete = stopped = False
         failure: BaseException | None = None
+        status = EXIT_OK
         try:
             async with communicator:
                 try:
@@ -352,6 +353,10 @@ class Runner:
                         "disconnected; the response was still streaming.",
                         "dim",
                     )
+                if failure is not None:  # said first, then the wait for the app to return
+                    status = report_failure(
+                        output, failure, communicator.transcript, self.args.transcript
+                    )
                 why = (
                     "the response is complete"
                     if complete
@@ -361,10 +366,10 @@ class Runner:
                     communicator, why, lambda grace: communicator.disconnect(timeout=grace)
                 )
         except Exception as error:
-            failure = failure or error
-        status = EXIT_OK
-        if failure is not None:
-            status = report_failure(output, failure, communicator.transcript, self.args.transcript)
+            if failure is None:
+                status = report_failure(
+                    output, error, communicator.transcript, self.args.transcript
+                )
         if self.args.transcript:
             output.transcript(communicator.transcript)
         return status
@@ -462,6 +467,7 @@ class Runner:
                             closed = True
                 except Exception as error:
                     failure = error
+                    status = report_failure(output, error, communicator.transcript, args.transcript)
                 why = (
                     "the app closed the socket"
                     if closed
@@ -471,9 +477,8 @@ class Runner:
                     communicator, why, lambda grace: communicator.disconnect(timeout=grace)
                 )
         except Exception as error:
-            failure = failure or error
-        if failure is not None:
-            status = report_failure(output, failure, communicator.transcript, args.transcript)
+            if failure is None:
+                status = report_failure(output, error, communicator.transcript, args.transcript)
         if args.transcript:
             output.transcript(communicator.transcript)
         return status
