@@ -125,6 +125,9 @@ class ProtocolError(AsgitestError, AssertionError):
         severity: ``"error"`` or ``"pedantic"``.
         offending: the message (or scope) that broke the rule, if any.
         field: the key of the offending value, if one is to blame.
+        hint: what real servers do with this very message and how to fix it (the part of
+            the text after what happened), e.g. for a close reason that is a list after
+            accept: uvicorn's and hypercorn's crash, then ``Fix: reason="..."``.
     """
 
     def __init__(
@@ -135,6 +138,7 @@ class ProtocolError(AsgitestError, AssertionError):
         severity: str = "error",
         offending: Any = None,
         field: str | None = None,
+        hint: str = "",
         transcript: Transcript | None = None,
         scope: Scope | None = None,
     ) -> None:
@@ -143,6 +147,7 @@ class ProtocolError(AsgitestError, AssertionError):
         self.severity = severity
         self.offending = offending
         self.field = field
+        self.hint = hint
 
 
 class UnexpectedMessage(AsgitestError, AssertionError):
@@ -361,12 +366,16 @@ class ProtocolWarning(AsgitestWarning):
     Attributes:
         rule_id: the rule broken.
         severity: ``"error"`` or ``"pedantic"``.
+        hint: what servers do with this message and the fix (as ``ProtocolError.hint``).
     """
 
-    def __init__(self, message: str, rule_id: str = "", severity: str = "error") -> None:
+    def __init__(
+        self, message: str, rule_id: str = "", severity: str = "error", hint: str = ""
+    ) -> None:
         super().__init__(message)
         self.rule_id = rule_id
         self.severity = severity
+        self.hint = hint
 
 
 class LeakedAppWarning(AsgitestWarning, ResourceWarning):

@@ -26,11 +26,11 @@ __all__ = ["LifespanCommunicator"]
 _MODES: Final = ("auto", "on", "off")
 
 _NOT_SUPPORTED: Final = """\
-The app does not support the lifespan protocol: before it received "lifespan.startup" or sent \
-anything, it {how}. That is how an app without lifespan behaves (Django's \
-get_asgi_application(), for one), and lifespan="on" requires lifespan support. Use \
-lifespan="auto" to carry on without lifespan as uvicorn and hypercorn do, or lifespan="off" \
-to never send lifespan events."""
+The app does not support the lifespan protocol: {how}. That is how an app without lifespan \
+behaves (Django's get_asgi_application(), for one, or an app that never looks at \
+scope["type"]), and lifespan="on" requires lifespan support. Use lifespan="auto" to carry on \
+without lifespan as uvicorn and hypercorn do, or lifespan="off" to never send lifespan \
+events."""
 
 _STARTUP_HINT: Final = """\
 asgitest: a lifespan app must answer "lifespan.startup" with "lifespan.startup.complete" (or \
@@ -61,8 +61,10 @@ class LifespanCommunicator(ApplicationCommunicator):
     lifespan conversation is attached to every failure.
 
     An app that does not support lifespan, that is one that raises on the lifespan scope
-    before it received ``lifespan.startup`` or sent anything (Django's handler does so), is
-    handled per ``lifespan``:
+    before it received ``lifespan.startup`` or sent anything (Django's handler does so), or
+    one that answers ``lifespan.startup`` with a message of another protocol (an app that
+    never looks at ``scope["type"]`` sends ``http.response.start``), is handled per
+    ``lifespan``:
 
     - ``"auto"`` (default): carry on without lifespan, as uvicorn and hypercorn do;
       :attr:`supported` becomes ``False`` and :meth:`shutdown` does nothing. An app that
@@ -120,6 +122,9 @@ class LifespanCommunicator(ApplicationCommunicator):
         self.shut_down = False
         self.unsupported_error: BaseException | None = None
         """In mode ``"auto"``: the exception with which the app refused the lifespan scope."""
+        self.unsupported_reason = ""
+        """In mode ``"auto"``: how the app showed that it does not support lifespan, e.g.
+        ``'raised ValueError: unsupported scope'``."""
         self._startup_message: dict[str, Any] = {"type": "lifespan.startup"}
         self._startup_called = False
         scope = {
@@ -187,11 +192,12 @@ class LifespanCommunicator(ApplicationCommunicator):
             if engine.done and not self._received_startup() and not engine.outbox:
                 # The app ended before it even looked at the lifespan scope's first event.
                 crash = engine.exception
+                before = 'before it received "lifespan.startup" or sent anything, it'
                 if crash is not None:
                     how = f"raised {type(crash).__name__}: {str(crash).rstrip('.')}"
-                    self._unsupported(crash, how)
+                    self._unsupported(crash, f"{before} {how}", how)
                 else:
-                    self._unsupported(None, "returned")
+                    self._unsupported(None, f"{before} returned", "returned")
                 return
             if engine.exception is error or engine.violation is error:
                 failed = self._pending("lifespan.startup.failed")
@@ -211,6 +217,17 @@ class LifespanCommunicator(ApplicationCommunicator):
             failure = self._failure(LifespanStartupFailed, message)
             await self._stop_app(failure)
             raise failure
+        if type(kind) is str and not kind.startswith("lifespan."):
+            # A message of another protocol ("http.response.start" from an app that never
+            # looks at scope["type"]): uvicorn's and hypercorn's send() raise, the app dies and
+            # they carry on without lifespan. The app is stopped here at once instead: it has
+            # no lifespan to run, and whatever it does next is not for this scope.
+            if engine.running:
+                await engine.cancel_and_wait()
+            self._engine.exception_reported = True
+            how = f'sent "{kind}" instead of answering "lifespan.startup"'
+            self._unsupported(None, f"it {how}, a message of another protocol", how)
+            return
         await self._stop_app()
         raise UnexpectedMessage(
             'Expected "lifespan.startup.complete" or "lifespan.startup.failed" from the app, '
@@ -223,14 +240,15 @@ class LifespanCommunicator(ApplicationCommunicator):
     def _received_startup(self) -> bool:
         return not any(queued is self._startup_message for queued in self._engine.inbox)
 
-    def _unsupported(self, error: BaseException | None, how: str) -> None:
+    def _unsupported(self, error: BaseException | None, what: str, how: str) -> None:
         """The app refused the lifespan scope: carry on (auto) or say so (on)."""
         self._engine.exception_reported = True
         self.supported = False
         self.unsupported_error = error
+        self.unsupported_reason = how
         if self.mode == "on":
             raise LifespanStartupFailed(
-                _NOT_SUPPORTED.format(how=how), transcript=self.transcript, scope=self.scope
+                _NOT_SUPPORTED.format(how=what), transcript=self.transcript, scope=self.scope
             ) from error
         self.transcript.note(f"(lifespan unsupported: the app {how}; carrying on without it)")
 

@@ -109,6 +109,125 @@ def _bytes_fix(value: Any) -> str:
     return "send bytes"
 
 
+def _kind(message: Any) -> str:
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind if isinstance(kind, str) else "?"
+
+
+def _truthy(value: Any) -> bool:
+    try:
+        return bool(value)
+    except Exception:
+        return True
+
+
+def _status_type_servers(status: Any) -> str:
+    shown = describe_value(status)
+    if isinstance(status, str):
+        return (
+            f"status {shown}: uvicorn fails with KeyError: {status!r} and drops the "
+            "connection; hypercorn int()s it; daphne TypeError (%d format: a real number is "
+            "required) and the client hangs"
+        )
+    return f"status {shown}: servers look the status up as an int and fail on it"
+
+
+def _status_range_servers(status: int) -> str:
+    if 100 <= status < 200:
+        return (
+            f"status {status} as the final response: h11 (uvicorn) refuses it (LocalProtocolError "
+            "'Response status_code should be in range [200, 1000)') and drops the connection; "
+            f"hypercorn sends {status} and then fails the body; daphne sends {status} with the "
+            "body"
+        )
+    return (
+        f"status {status}: uvicorn fails with KeyError: {status} and drops the connection; "
+        f"hypercorn and daphne send {status}"
+    )
+
+
+def _body_type_servers(body: Any, head: bool) -> str:
+    shown = describe_value(body)
+    if head and isinstance(body, str):
+        return (
+            f"body {shown} in a response to HEAD: uvicorn, hypercorn and daphne drop a HEAD "
+            "body without looking at it, so nothing fails there (it would for GET)"
+        )
+    if isinstance(body, str):
+        return (
+            f"body {shown}: uvicorn and hypercorn raise TypeError after the headers went out "
+            "(the client gets a truncated response); daphne 'Data must be bytes' and the "
+            "client hangs"
+        )
+    if isinstance(body, bytearray | memoryview):
+        return (
+            f"body {shown}: uvicorn and hypercorn accept it; daphne 'TypeError: Data must be "
+            "bytes' and the client hangs"
+        )
+    return f"body {shown}: servers write the body as bytes and fail on it"
+
+
+def _more_body_servers(more: Any) -> str:
+    shown = describe_value(more)
+    if isinstance(more, str):
+        as_bool = "True" if more else "False"
+        if not more:
+            return f"more_body {shown} is falsy: servers read it as False, the response ends"
+        return (
+            f"more_body {shown} is truthy: servers read it as {as_bool} and wait for more body "
+            "(uvicorn 'ASGI callable returned without completing response.', hypercorn "
+            "truncates, daphne hangs)"
+        )
+    return (
+        f"more_body {shown}: servers test its truthiness, so it works as "
+        f"{'True' if _truthy(more) else 'False'}"
+    )
+
+
+def _header_type_servers(part: str, value: Any, key: str, context: str | bool) -> str:
+    """What servers do with a header name or value that is not bytes, in an outgoing message
+    (``context``: ``"response"``, ``"accept"``; falsy for request headers)."""
+    if not context:
+        return ""
+    shown = describe_value(value)
+    if context == "accept" and isinstance(value, str):
+        return (
+            f"an accept header {part} {shown}: uvicorn (wsproto) and hypercorn send it; uvicorn "
+            "(websockets) AttributeError ('str' object has no attribute 'decode') and answers "
+            "500; daphne drops accept headers"
+        )
+    if isinstance(value, bytearray | memoryview):
+        return (
+            f"a header {part} {shown}: uvicorn and hypercorn accept it; daphne checks for "
+            "bytes and answers 500"
+        )
+    if isinstance(value, str):
+        return (
+            f"a {key} {part} {shown}: uvicorn (h11) sends it, uvicorn (httptools) drops the "
+            "connection (TypeError: cannot use a bytes pattern on a string-like object), "
+            f"hypercorn answers 500 (TypeError: string argument without an encoding), daphne "
+            f"answers 500 (Header {part} ... expected to be `bytes`)"
+        )
+    return f"a {key} {part} {shown}: servers encode header {part}s as bytes and fail on it"
+
+
+def _shape_servers(key: str, headers: Any, response: bool) -> str:
+    if not response:
+        return ""
+    if isinstance(headers, dict):
+        return (
+            f"{key} as a dict: iterating it yields the names only, and uvicorn, hypercorn and "
+            "daphne fail with 'too many values to unpack (expected 2)': uvicorn drops the "
+            "connection, hypercorn and daphne answer 500"
+        )
+    if headers is None:
+        return (
+            f"{key}=None: uvicorn, hypercorn and daphne fail with TypeError: 'NoneType' object "
+            "is not iterable: uvicorn drops the connection, hypercorn and daphne answer 500"
+        )
+    return f"{key}={describe_value(headers)}: servers iterate it as pairs and fail"
+
+
 def check_headers(
     report: Reporter,
     headers: Any,
@@ -119,6 +238,7 @@ def check_headers(
     case_rule: str = "R41",
     pseudo_rule: str = "R42",
     response: bool = True,
+    context: str = "response",
 ) -> Sequence[Any]:
     """Check a headers iterable of an outgoing message; return the well-formed pairs
     (``headers`` itself when all of them are).
@@ -163,6 +283,7 @@ def check_headers(
             offending=offending,
             field=key,
             fix=f"send a list of pairs, e.g. {example}",
+            servers=_shape_servers(key, headers, response),
         )
         return pairs
     if not isinstance(headers, (list, tuple)) and iter(headers) is headers:
@@ -182,6 +303,10 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix='each header is a 2-item list or tuple: [b"name", b"value"]',
+                servers=f"{key} item {describe_value(item)}: uvicorn, hypercorn and daphne "
+                "unpack every header as name, value and fail there (ValueError: too many or "
+                "not enough values to unpack): uvicorn drops the connection, hypercorn and "
+                "daphne answer 500",
             )
             continue
         tuples = tuples or isinstance(item, tuple)
@@ -194,6 +319,7 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix=_bytes_fix(name),
+                servers=_header_type_servers("name", name, key, response and context),
             )
         if type(value) is not bytes:
             ok = False
@@ -203,6 +329,7 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix=_bytes_fix(value),
+                servers=_header_type_servers("value", value, key, response and context),
             )
         if not ok:
             continue
@@ -215,6 +342,8 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix="drop it (the server derives pseudo-headers itself)",
+                servers=f"{key} name {name!r}: hypercorn raises ValueError('Pseudo headers are "
+                "not valid'); h11 (uvicorn) refuses the name, which is not an HTTP token",
             )
         elif not _TOKEN(name):
             report.fail(
@@ -223,6 +352,11 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix="use letters, digits and !#$%&'*+-.^_`|~ only",
+                servers=f"{key} name {name!r}: h11 (uvicorn's default, hypercorn) raises "
+                "LocalProtocolError 'Illegal header name'; uvicorn (httptools) 'Invalid HTTP "
+                "header name.'"
+                if response
+                else "",
             )
         elif _UPPER(name):
             report.fail(
@@ -232,6 +366,9 @@ def check_headers(
                 field=field,
                 fix=f"{name.lower()!r}",
                 severity="pedantic",
+                servers=f"no server enforces it: {key} name {name!r} is sent as given by "
+                "uvicorn (h11) and hypercorn, lowercased by uvicorn (httptools), re-capitalised "
+                "by daphne",
             )
         if _BAD_VALUE(value):
             report.fail(
@@ -240,6 +377,11 @@ def check_headers(
                 offending=offending,
                 field=field,
                 fix="strip the control characters (header injection)",
+                servers=f"{key} value {value!r}: h11 (uvicorn's default, hypercorn) raises "
+                "LocalProtocolError 'Illegal header value'; uvicorn (httptools) 'Invalid HTTP "
+                "header value.'; daphne sends it with the CR/LF replaced by spaces"
+                if response
+                else "",
             )
         pairs.append((name, value))
     if tuples and response and not report.is_quiet("pedantic"):
@@ -250,6 +392,8 @@ def check_headers(
             field=key,
             fix="send [[name, value], ...] (every server accepts tuples: pedantic only)",
             severity="pedantic",
+            servers=f"{key} pairs as tuples: uvicorn, hypercorn and daphne accept them; only a "
+            "server that serialises messages would not",
         )
     return pairs
 
@@ -473,6 +617,11 @@ class HttpChecker(Reporter):
             field="type",
             fix="send nothing after the final body (more_body=False); check for a second "
             "response or a retry path",
+            servers=f'"{_kind(message)}" after the response completed: the client has the whole '
+            f'response, but uvicorn raises RuntimeError ("Unexpected ASGI message '
+            f"'{_kind(message)}' sent, after response already completed.\") and hypercorn "
+            f"UnexpectedMessageError ('{_kind(message)} given the state ASGIHTTPState.CLOSED') "
+            "out of send(); daphne ignores it",
         )
         return True
 
@@ -488,6 +637,10 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="start the response once; send further data as http.response.body",
+                servers='a second "http.response.start": uvicorn raises RuntimeError '
+                "(\"Expected ASGI message 'http.response.body', but got 'http.response.start'.\"); "
+                "hypercorn UnexpectedMessageError; daphne 'HTTP response has already been "
+                "started' and the client hangs",
             )
             return
         self.state = BODY
@@ -498,6 +651,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="status",
                 fix='add "status": 200',
+                servers="no status: uvicorn and hypercorn fail with KeyError: 'status'; daphne "
+                "'Specifying a status code is required for a Response message.' and the client "
+                "hangs",
             )
             status: Any = 200
         else:
@@ -510,6 +666,7 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="status",
                 fix=f"status={hint}",
+                servers=_status_type_servers(status),
             )
         elif not 200 <= status <= 599:
             report.fail(
@@ -519,6 +676,7 @@ class HttpChecker(Reporter):
                 field="status",
                 fix="use a registered status between 200 and 599"
                 + ("; send 103 through the early hints extension" if status < 200 else ""),
+                servers=_status_range_servers(status),
             )
         else:
             self.no_body_status = status in (204, 304)
@@ -537,6 +695,8 @@ class HttpChecker(Reporter):
                         offending=message,
                         field="headers",
                         fix="drop the header",
+                        servers=f"headers transfer-encoding: {value!r}: servers frame the response "
+                        "themselves, so the header may be sent twice or dropped",
                     )
         self.watch = self.head or self.no_body_status or self.content_length is not None
         trailers = message.get("trailers", False)
@@ -547,6 +707,12 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="trailers",
                 fix="trailers=True or leave it out",
+                servers=f"trailers={trailers!r}: servers test its truthiness, so "
+                + (
+                    "it announces trailers and the response waits for them"
+                    if _truthy(trailers)
+                    else "it announces no trailers"
+                ),
             )
         if trailers:
             self.trailers = True
@@ -559,6 +725,10 @@ class HttpChecker(Reporter):
                     field="trailers",
                     fix='set trailers=True only when "http.response.trailers" is in '
                     'scope["extensions"]',
+                    servers="trailers=True without the extension: uvicorn (HTTP/1.1) then raises "
+                    "\"Unexpected ASGI message 'http.response.trailers' sent, after response "
+                    'already completed."; hypercorn (HTTP/1.1) never terminates the chunked '
+                    "body; daphne ignores it",
                 )
 
     def _content_length(self, value: bytes, message: Message) -> None:
@@ -576,6 +746,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="headers",
                 fix='send the byte length of the body, e.g. b"12"',
+                servers=f"headers content-length {value!r}: h11 (uvicorn's default, hypercorn) "
+                "raises LocalProtocolError 'bad Content-Length': uvicorn drops the connection, "
+                "hypercorn answers 500; daphne sends it as given",
             )
             return
         if self.content_length is not None and self.content_length != length:
@@ -586,6 +759,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="headers",
                 fix="send one content-length",
+                servers=f"headers with content-length {self.content_length} and {length}: h11 "
+                "(uvicorn's default, hypercorn) raises LocalProtocolError 'conflicting "
+                "Content-Length headers'",
             )
         self.content_length = length
 
@@ -601,6 +777,8 @@ class HttpChecker(Reporter):
                     offending=message,
                     field="body",
                     fix="send an empty body",
+                    servers=f"body {describe_value(message.get('body'))} ({size} bytes) for {why}: "
+                    "uvicorn, hypercorn and daphne drop it (the client sees no body)",
                 )
             return
         declared = self.content_length
@@ -613,6 +791,10 @@ class HttpChecker(Reporter):
                 field="body",
                 fix="make content-length match the body, or leave it out and let the server "
                 "chunk the response",
+                servers=f"a body of {self.sent} bytes for content-length {declared}: h11 "
+                "(uvicorn's default, hypercorn) raises LocalProtocolError 'Too much data for "
+                "declared Content-Length'; uvicorn (httptools) 'Response content longer than "
+                "Content-Length'; daphne truncates the body",
             )
             self.content_length = None  # report once
             self.watch = self.head or self.no_body_status
@@ -632,6 +814,10 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="body",
                 fix="make content-length match the body, or leave it out",
+                servers=f"a body of {self.sent} bytes for content-length {declared}: h11 "
+                "(uvicorn's default, hypercorn) raises LocalProtocolError 'Too little data for "
+                "declared Content-Length'; uvicorn (httptools) 'Response content shorter than "
+                "Content-Length'; daphne leaves the client waiting",
             )
 
     def _body(self, message: Message) -> None:
@@ -646,6 +832,10 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix='send {"type": "http.response.start", "status": ..., "headers": [...]} first',
+                servers='"http.response.body" before the start: uvicorn raises RuntimeError '
+                "(\"Expected ASGI message 'http.response.start', but got 'http.response.body'.\") "
+                "and answers 500; hypercorn UnexpectedMessageError and 500; daphne 'HTTP "
+                "response has not yet been started' and 500",
             )
             self.state = BODY
         elif self.state == TRAILERS:
@@ -656,6 +846,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="send http.response.trailers",
+                servers='"http.response.body" after the final body, with trailers announced: '
+                "hypercorn raises UnexpectedMessageError (state TRAILERS)",
             )
             return
         if self.pathsend_seen:
@@ -665,6 +857,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="send the file with pathsend alone",
+                servers='"http.response.body" after "http.response.pathsend": the extension '
+                "says pathsend completes the response and 'cannot be mixed with "
+                "http.response.body'",
             )
         body = message.get("body", b"")
         if type(body) is not bytes:
@@ -676,6 +871,8 @@ class HttpChecker(Reporter):
                 fix=_bytes_fix(body)
                 if not isinstance(body, str)
                 else ("encode it: body=text.encode()"),
+                servers=_body_type_servers(body, self.head),
+                severity="pedantic" if self.head and isinstance(body, str) else None,
             )
             size = len(body) if isinstance(body, (bytearray, memoryview)) else 0
         else:
@@ -694,6 +891,7 @@ class HttpChecker(Reporter):
                 field="more_body",
                 fix="more_body=True or more_body=False",
                 severity="error" if isinstance(more, str) else "pedantic",
+                servers=_more_body_servers(more),
             )
         if size:
             self.sent += size
@@ -715,6 +913,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="set trailers=True in http.response.start",
+                servers='"http.response.trailers" without trailers=True in the start: the '
+                'response already ended with the final body; uvicorn raises "Unexpected ASGI '
+                "message 'http.response.trailers' sent, after response already completed.\"",
             )
             return
         if self._after_done(message):
@@ -727,6 +928,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="finish the body first",
+                servers='"http.response.trailers" before the final body: the extension sends '
+                "trailers only after the body; hypercorn raises UnexpectedMessageError (state "
+                "RESPONSE)",
             )
             return
         check_headers(report, message.get("headers", []), message)
@@ -739,6 +943,7 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="more_trailers",
                 fix="True or False",
+                servers=f"more_trailers {describe_value(more)}: servers test its truthiness",
             )
         if not more:
             self.state = DONE
@@ -756,6 +961,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="push after starting the response",
+                servers='"http.response.push" outside the response body: the extension allows a '
+                "push only after the start and before the final body",
             )
         path = message.get("path")
         if type(path) is not str:
@@ -765,6 +972,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="path",
                 fix='path="/static/app.css"',
+                servers=f"path {describe_value(path)}: the server builds the pushed request's "
+                "scope from it, where path is a str",
             )
         check_headers(report, message.get("headers", []), message)
 
@@ -781,6 +990,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="start the response first",
+                servers='"http.response.zerocopysend" outside the response body: it is a body '
+                "message, so servers take it only after the start",
             )
             return
         file = message.get("file")
@@ -795,6 +1006,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="file",
                 fix="open(path, 'rb'), or send http.response.body",
+                servers=f"file {describe_value(file)}: os.sendfile() needs a real file "
+                "descriptor, which the server takes from file.fileno()",
             )
         for key in ("offset", "count"):
             value = message.get(key)
@@ -806,6 +1019,7 @@ class HttpChecker(Reporter):
                     offending=message,
                     field=key,
                     fix=f"{key}=<int> or leave it out",
+                    servers=f"{key} {describe_value(value)}: os.sendfile() takes an int",
                 )
         more = message.get("more_body", False)
         if type(more) is not bool:
@@ -816,6 +1030,7 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="more_body",
                 fix="True or False",
+                servers=f"more_body {describe_value(more)}: servers test its truthiness",
             )
         self.body_seen = True
         self.content_length = None  # the size is the file's: not tracked
@@ -835,6 +1050,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="start the response first",
+                servers='"http.response.pathsend" outside the response body: it completes a '
+                "started response, so servers take it only after the start",
             )
             return
         if self.sent or self.body_seen or self.pathsend_seen:
@@ -845,6 +1062,9 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="send either one pathsend or http.response.body messages",
+                servers='a second body message with "http.response.pathsend": the extension '
+                "sends pathsend 'just one time in one response' and not mixed with "
+                "http.response.body",
             )
         self.pathsend_seen = True
         path = message.get("path")
@@ -856,6 +1076,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="path",
                 fix="path=str(Path(...).resolve())",
+                servers=f"path {describe_value(path)}: the extension requires an absolute path; "
+                "a server resolves a relative one against its own working directory",
             )
         self.content_length = None
         self._final_body(message)
@@ -874,6 +1096,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="links",
                 fix='links=[b"</style.css>; rel=preload; as=style"]',
+                servers=f"links {describe_value(links)}: servers write each item as a Link "
+                "header value (bytes)",
             )
         else:
             for index, link in enumerate(links):  # type: ignore[arg-type]
@@ -885,6 +1109,8 @@ class HttpChecker(Reporter):
                         offending=message,
                         field=f"links[{index}]",
                         fix=_bytes_fix(link),
+                        servers=f"links[{index}] {describe_value(link)}: servers write it as a "
+                        "Link header value, which is bytes",
                     )
         if self.state != START:
             report.fail(
@@ -896,6 +1122,9 @@ class HttpChecker(Reporter):
                 field="type",
                 fix="send early hints before http.response.start",
                 severity="pedantic",
+                servers='"http.response.early_hint" after the start: hypercorn and uvicorn '
+                "(HTTP/2) accept it only before http.response.start (a 103 must precede the "
+                "final response on the wire)",
             )
 
     def _debug(self, message: Message) -> None:
@@ -910,6 +1139,10 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="send it first, once",
+                servers='"http.response.debug" '
+                + ("a second time" if self.debug_seen else "after the start")
+                + ": the extension (implemented by test clients such as Starlette's, no "
+                "production server) takes it once, before http.response.start",
             )
         self.debug_seen = True
         if not isinstance(message.get("info"), dict):
@@ -920,6 +1153,8 @@ class HttpChecker(Reporter):
                 offending=message,
                 field="info",
                 fix="info={...}",
+                servers=f"info {describe_value(message.get('info'))}: test clients read it as "
+                "a dict (Starlette's TestClient)",
             )
 
     # ------------------------------------------------------------------ the end
@@ -956,6 +1191,9 @@ class HttpChecker(Reporter):
                 'the app returned without sending "http.response.start"',
                 field="type",
                 fix="send a response on every path (check the early returns), or raise",
+                servers='the app returned without "http.response.start": uvicorn logs '
+                "'ASGI callable returned without starting response.' and answers 500; hypercorn "
+                "answers 500 without a log line; daphne never answers (the client hangs)",
             )
         elif self.state == TRAILERS:
             report.fail(
@@ -964,6 +1202,8 @@ class HttpChecker(Reporter):
                 "(more_trailers=False) after announcing trailers=True",
                 field="more_trailers",
                 fix="send http.response.trailers (more_trailers=False)",
+                servers="the app returned before the final trailers (more_trailers=False): the "
+                "server waits for them and the response never ends",
             )
         elif not self.sent and not self.body_seen:
             report.fail(
@@ -972,6 +1212,9 @@ class HttpChecker(Reporter):
                 '"http.response.body" (more_body=False completes the response)',
                 field="more_body",
                 fix='send {"type": "http.response.body", "body": b"..."}',
+                servers='no "http.response.body" with more_body=False after the start: uvicorn '
+                "logs 'ASGI callable returned without completing response.' and closes the "
+                "connection",
             )
         else:
             report.fail(
@@ -980,6 +1223,9 @@ class HttpChecker(Reporter):
                 "sent, the last http.response.body had more_body=True or no body was sent)",
                 field="more_body",
                 fix='finish with {"type": "http.response.body", "body": b"", "more_body": False}',
+                servers="the last body had more_body=True: uvicorn logs 'ASGI callable returned "
+                "without completing response.' and closes the connection; hypercorn sends a "
+                "truncated chunked body; daphne hangs",
             )
 
 
@@ -1010,6 +1256,8 @@ def _bad_message(report: Reporter, message: Any) -> None:
             offending=message,
             field="type",
             fix='send a dict such as {"type": "http.response.start", ...}',
+            servers=f"the app sent {describe_value(message)}: uvicorn and hypercorn fail inside "
+            "send() reading message['type']; daphne fails its handler",
         )
     else:
         report.fail(
@@ -1018,10 +1266,47 @@ def _bad_message(report: Reporter, message: Any) -> None:
             offending=message,
             field="type",
             fix='add "type"',
+            servers="a message without 'type': uvicorn and hypercorn fail inside send() with "
+            "KeyError: 'type'",
         )
 
 
-def _unknown(report: Reporter, message: Message, kind: Any, protocol: str, expected: str) -> None:
+def _wrong_protocol_servers(kind: str, protocol: str, lifespan_started: bool) -> str:
+    if protocol == "http":
+        return (
+            f'"{kind}" in an http scope: uvicorn raises RuntimeError ("Expected ASGI message '
+            f"'http.response.start', but got '{kind}'.\") and answers 500; hypercorn "
+            f"UnexpectedMessageError; daphne ValueError 'Cannot handle message type {kind}!'"
+        )
+    if protocol == "websocket":
+        return (
+            f'"{kind}" in a websocket scope: uvicorn raises RuntimeError ("Expected ASGI '
+            "message 'websocket.accept', 'websocket.close' or 'websocket.http.response.start' "
+            f"but got '{kind}'.\") and answers 500; hypercorn UnexpectedMessageError and 500; "
+            "daphne ignores it and the handshake hangs"
+        )
+    if not lifespan_started:
+        return (
+            f'"{kind}" on the lifespan scope before the startup completed: uvicorn (in its '
+            "default --lifespan auto) logs 'ASGI lifespan protocol appears unsupported.' and "
+            "hypercorn 'continuing without Lifespan support': both serve the app without "
+            "lifespan (uvicorn --lifespan on exits)"
+        )
+    return (
+        f'"{kind}" on the lifespan scope after the startup completed: uvicorn logs \'ASGI '
+        "lifespan protocol appears unsupported.' and skips the shutdown; hypercorn logs "
+        f"UnexpectedMessageError: {kind}"
+    )
+
+
+def _unknown(
+    report: Reporter,
+    message: Message,
+    kind: Any,
+    protocol: str,
+    expected: str,
+    lifespan_started: bool = True,
+) -> None:
     __tracebackhide__ = True
     if type(kind) is not str:
         report.fail(
@@ -1030,6 +1315,8 @@ def _unknown(report: Reporter, message: Message, kind: Any, protocol: str, expec
             offending=message,
             field="type",
             fix='"type": "..." as a str',
+            servers=f"type {describe_value(kind)}: servers compare it with str message types "
+            "and treat it as unknown",
         )
         return
     prefix = kind.split(".", 1)[0]
@@ -1041,6 +1328,8 @@ def _unknown(report: Reporter, message: Message, kind: Any, protocol: str, expec
             offending=message,
             field="type",
             fix=f"send {protocol}.* messages in a {protocol} scope",
+            servers=_wrong_protocol_servers(kind, protocol, lifespan_started),
+            severity=None if lifespan_started else "pedantic",
         )
     else:
         report.fail(
@@ -1049,6 +1338,14 @@ def _unknown(report: Reporter, message: Message, kind: Any, protocol: str, expec
             offending=message,
             field="type",
             fix="check the spelling of the type",
+            servers=f'"{kind}": uvicorn raises RuntimeError ("Expected ASGI message ..., but '
+            f"got '{kind}'.\"); hypercorn UnexpectedMessageError ('Unexpected message type, "
+            f"{kind} given the state ...')"
+            + (
+                f"; daphne ValueError 'Cannot handle message type {kind}!'"
+                if protocol == "http"
+                else ""
+            ),
         )
 
 

@@ -113,9 +113,19 @@ class LifespanChecker(Reporter):
                     field="type",
                     fix="send lifespan.startup.complete/.failed or "
                     "lifespan.shutdown.complete/.failed",
+                    servers=f'"{kind}": uvicorn (lifespan on) fails the assertion on lifespan '
+                    "message types in send() and exits; hypercorn UnexpectedMessageError and "
+                    "continues without lifespan",
                 )
             else:
-                _unknown(report, message, kind, "lifespan", "lifespan.* answers")
+                _unknown(
+                    report,
+                    message,
+                    kind,
+                    "lifespan",
+                    "lifespan.* answers",
+                    lifespan_started=self.state not in (IDLE, STARTING),
+                )
             return
         expected_state, next_state, rule = answer
         if self.state != expected_state:
@@ -130,6 +140,10 @@ class LifespanChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="await receive() and answer each lifespan event once",
+                servers=f'"{kind}" {_NAMES[self.state]}: uvicorn (lifespan on) AssertionError '
+                "'Got invalid state transition on lifespan protocol.' and exits; (auto) 'ASGI "
+                "lifespan protocol appears unsupported' and the shutdown is skipped; hypercorn "
+                "accepts it",
             )
         if kind.endswith(".failed"):
             text = message.get("message", "")
@@ -140,6 +154,9 @@ class LifespanChecker(Reporter):
                     offending=message,
                     field="message",
                     fix="message=str(error)",
+                    servers=f'"{kind}" message {describe_value(text)}: uvicorn logs it as '
+                    "given and exits, hypercorn exits with LifespanFailureError: both stop, as "
+                    "the app meant, with the message not shown as text",
                 )
         if self.state == expected_state:
             self.state = next_state
@@ -170,6 +187,8 @@ class LifespanChecker(Reporter):
             "app that does not support lifespan should raise, so the server knows",
             field="type",
             fix='raise on scope types you do not handle, e.g. `assert scope["type"] == "http"`',
+            servers='the app returned without answering "lifespan.startup": uvicorn and '
+            "hypercorn take that as a started lifespan, so a real failure to start stays hidden",
         )
 
     def _returned_early(self) -> None:
@@ -181,4 +200,6 @@ class LifespanChecker(Reporter):
             field="type",
             fix="await receive() for lifespan.shutdown and answer it",
             severity="pedantic",
+            servers='the app returned after "lifespan.startup.complete": uvicorn and hypercorn '
+            "keep serving; only the app's shutdown code never runs",
         )

@@ -10,6 +10,13 @@ Severity:
 - ``"error"``: a production server (uvicorn, hypercorn, daphne) rejects the message, crashes, or
   sends the client something other than what the app meant.
 - ``"pedantic"``: the spec says "must", but every major server tolerates it.
+
+Severity follows what servers do in the connection's state: a rule whose consequence depends on
+it is an error only where a real server fails, and pedantic where none acts on the value
+(:attr:`Rule.pedantic_when`; R82, a close reason that is not a str, is pedantic before accept:
+the handshake is answered with 403 and the reason never read). ``scripts/server-probe`` holds
+the evidence. Each finding's hint is written by its call site for the very message: what
+servers do with that field and value in that state, then the fix.
 """
 
 from __future__ import annotations
@@ -51,6 +58,10 @@ class Rule:
         servers: what real servers do when the rule is broken.
         link: the spec text.
         checked: ``False`` for a harness duty that is not checked on the application.
+        pedantic_when: the connection state in which a rule of severity ``"error"`` is only
+            pedantic, because servers never act on the value there (``"before accept"`` for
+            R82: the handshake is answered with 403 and the close reason is never read);
+            ``""`` when the severity does not depend on the state.
     """
 
     id: str
@@ -60,6 +71,7 @@ class Rule:
     servers: str
     link: str
     checked: bool = True
+    pedantic_when: str = ""
 
 
 def _r(
@@ -70,8 +82,11 @@ def _r(
     servers: str,
     link: str,
     checked: bool = True,
+    pedantic_when: str = "",
 ) -> tuple[str, Rule]:
-    return rule_id, Rule(rule_id, protocol, severity, requirement, servers, link, checked)
+    return rule_id, Rule(
+        rule_id, protocol, severity, requirement, servers, link, checked, pedantic_when
+    )
 
 
 _E: Final = "error"
@@ -144,8 +159,9 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "core",
                 _E,
                 "Message types are namespaced by the scope's protocol ('http.*' in an http scope, 'websocket.*' in a websocket scope, 'lifespan.*').",
-                "uvicorn: \"Expected ASGI message 'http.response.start', but got 'websocket.accept'\"; hypercorn raises UnexpectedMessageError; daphne 'Cannot handle message type'.",
+                "In an http or websocket scope uvicorn and hypercorn raise out of send() and answer 500 (daphne: 'Cannot handle message type' for http, a handshake that hangs for websocket). On the lifespan scope before the startup completed, uvicorn (--lifespan auto, its default) and hypercorn serve the app without lifespan (uvicorn --lifespan on exits); after it, uvicorn skips the shutdown.",
                 _CORE,
+                pedantic_when="on the lifespan scope before the startup completed",
             ),
             _r(
                 "R8",
@@ -160,7 +176,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "core",
                 _E,
                 "A byte string is exactly bytes and a Unicode string exactly str (not bytearray, memoryview or a str subclass of another type).",
-                "daphne: 'TypeError: Data must be bytes' and the client hangs; uvicorn and hypercorn accept bytearray.",
+                "A bytearray body: daphne 'TypeError: Data must be bytes' and the client hangs; a bytearray frame: daphne '\"payload\" must have type bytes' and 1011; uvicorn and hypercorn accept both.",
                 _CORE,
             ),
             _r(
@@ -381,7 +397,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "http",
                 _E,
                 "http.response.start has status: int.",
-                "status '200' (str): uvicorn KeyError, connection dropped; daphne TypeError, client hangs; hypercorn int()s it. Missing: uvicorn/hypercorn KeyError, daphne 'Specifying a status code is required'.",
+                "status '200' (str): uvicorn KeyError, connection dropped; daphne TypeError, client hangs; hypercorn int()s it. Missing: uvicorn/hypercorn KeyError, daphne 'Specifying a status code is required'. A str status in a denial response: uvicorn and hypercorn answer 500.",
                 _START,
             ),
             _r(
@@ -389,7 +405,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "http",
                 _E,
                 "Response headers are an iterable of [name, value] pairs, both bytes.",
-                "A str value: uvicorn (httptools) drops the connection, hypercorn and daphne answer 500; a dict: every server fails with 'too many values to unpack'.",
+                "A str value: uvicorn (h11) sends it, uvicorn (httptools) drops the connection, hypercorn and daphne answer 500. None, a dict or an item that is not a pair: every server fails ('NoneType' object is not iterable, too many values to unpack): uvicorn drops the connection, hypercorn and daphne answer 500.",
                 _START,
             ),
             _r(
@@ -429,15 +445,16 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "http",
                 _E,
                 "http.response.body has body: bytes and more_body: bool.",
-                "A str body: uvicorn and hypercorn TypeError after the headers went out (truncated response), daphne 'Data must be bytes' and the client hangs. more_body='no' is truthy: the response never ends.",
+                "A str body: uvicorn and hypercorn TypeError after the headers went out (truncated response), daphne 'Data must be bytes' and the client hangs; in a response to HEAD all three drop the body unread. A more_body that is a non-empty str is truthy: the response never ends.",
                 _BODY,
+                pedantic_when="for a str body in a response to HEAD",
             ),
             _r(
                 "R46",
                 "http",
                 _E,
                 "The status is a final HTTP status, 200-599 (1xx only through early hints).",
-                "status 999: uvicorn (httptools) KeyError, connection dropped; hypercorn and daphne send 999. 1xx: h11 refuses it as a final response.",
+                "status 999: uvicorn KeyError, connection dropped; hypercorn and daphne send 999. status 103 as the final response: uvicorn (h11) LocalProtocolError and drops the connection; hypercorn sends 103 and then fails the body; daphne sends it.",
                 _START,
             ),
             _r(
@@ -471,7 +488,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "http",
                 _E,
                 "If content-length is sent, the body has exactly that many bytes (derived from RFC 9110).",
-                "uvicorn: 'Response content longer than Content-Length' / 'shorter than Content-Length'; hypercorn LocalProtocolError 'Too much/Too little data for declared Content-Length'; daphne truncates or hangs.",
+                "uvicorn: 'Response content longer than Content-Length' / 'shorter than Content-Length'; hypercorn LocalProtocolError 'Too much/Too little data for declared Content-Length'; daphne truncates or hangs. A content-length that is not a number: h11 'bad Content-Length' (uvicorn drops the connection, hypercorn answers 500); daphne sends it.",
                 _START,
             ),
             _r(
@@ -653,7 +670,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "websocket",
                 _E,
                 "websocket.accept has subprotocol: str or None and headers: [[bytes, bytes]].",
-                "A non-str subprotocol breaks every server's handshake.",
+                "subprotocol b'chat' (bytes): uvicorn (websockets) sends it and the client fails the handshake ('unsupported subprotocol'), uvicorn (wsproto) 'unexpected subprotocol', hypercorn fails the handshake, daphne never answers it.",
                 _ACCEPT,
             ),
             _r(
@@ -693,7 +710,7 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "websocket",
                 _E,
                 "websocket.send carries exactly one non-None of bytes (bytes) or text (str).",
-                "Both: uvicorn and hypercorn send the bytes, daphne closes with 1011. Neither: uvicorn TypeError, hypercorn KeyError and 1011, daphne sends nothing. text=b'..': uvicorn sends a binary frame, hypercorn and daphne close with 1011.",
+                "Both: uvicorn and hypercorn send the bytes, daphne closes with 1011. Neither: uvicorn TypeError, hypercorn KeyError and 1011, daphne sends nothing. text=b'..': uvicorn sends a binary frame, hypercorn and daphne close with 1011. bytes='..' (str): uvicorn sends a text frame, hypercorn and daphne close with 1011.",
                 _WSEND,
             ),
             _r(
@@ -718,16 +735,18 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType(
                 "websocket",
                 _E,
                 "websocket.close has code: int (default 1000) and reason: str or None (spec 2.3+).",
-                "code '4000' (str): uvicorn struct.error / TypeError, daphne 'invalid type for close code'; hypercorn int()s it. A reason is dropped by servers older than 2.3 (daphne).",
+                "Before accept uvicorn, hypercorn and daphne answer the handshake with HTTP 403 and never read code or reason. After accept, a reason that is not a str: uvicorn (both stacks) and hypercorn fail encoding it and the client gets no close frame (1006), daphne drops it; a str code: uvicorn TypeError (websockets) or no close frame (wsproto), hypercorn int()s it, daphne 'invalid type for close code' and 1011. A reason is dropped by servers older than 2.3 (daphne).",
                 _CLOSE,
+                pedantic_when="before accept",
             ),
             _r(
                 "R83",
                 "websocket",
                 _E,
                 "The close code is 1000-1003, 1007-1014 or 3000-4999, and the reason at most 123 bytes of UTF-8 (derived from RFC 6455).",
-                "wsproto and websockets refuse reserved codes (1005, 1006, 1015) and long reasons.",
+                "Before accept: HTTP 403, neither is read. After accept, code 1006: uvicorn (websockets) 'invalid status code' and no close frame, uvicorn (wsproto) and hypercorn send 1000 instead, daphne 1011; a 124-byte reason: uvicorn (websockets) 'control frame too long' and no close frame, uvicorn (wsproto) and hypercorn send it, daphne drops it. daphne also refuses 1001-1003 and 1007-1014 from the app ('must be 1000 or from [3000, 4999]', then 1011).",
                 _CLOSE,
+                pedantic_when="before accept",
             ),
             _r(
                 "R84",
@@ -1062,11 +1081,14 @@ class Reporter:
         field: str | None = None,
         fix: str | None = None,
         severity: Severity | None = None,
+        servers: str | None = None,
     ) -> None:
         """Report that ``rule_id`` was broken: raise, warn or pass on, as strictness says.
 
-        ``detail`` says what happened (it names the message type and the field); the rule's
-        server behaviour, the fix and the requirement are appended.
+        ``detail`` says what happened (it names the message type and the field). The hint
+        follows: ``servers``, what real servers do with *this* message (its field, its value,
+        its state; the rule's own text when the call site has nothing more precise), then
+        the fix; then the requirement.
         """
         __tracebackhide__ = True
         rule = RULES[rule_id]
@@ -1078,19 +1100,21 @@ class Reporter:
             if self.transcript is not None:
                 self.transcript.note(f"^ {rule_id} waived ({level}): {detail}")
             return
-        parts = [f"{rule_id}: {detail}."]
-        if rule.servers and rule.servers != "-":
-            parts.append(rule.servers)
+        hints = []
+        said = servers if servers is not None else rule.servers
+        if said and said != "-":
+            hints.append(said if said[-1] in ".!?" else f"{said}.")
         if fix:
-            parts.append(f"Fix: {fix}" + ("" if fix[-1] in ".)!?" else "."))
-        text = " ".join(parts)
+            hints.append(f"Fix: {fix}" + ("" if fix[-1] in ".)!?" else "."))
+        hint = " ".join(hints)
+        text = f"{rule_id}: {detail}." + (f" {hint}" if hint else "")
         if offending is not None and offending is not self.scope:
             text += f"\nOffending message: {format_message(offending)}"
         text += f"\nSpec ({level}): {rule.requirement} See {rule.link}"
         if self.transcript is not None:
             self.transcript.note(f"^ {rule_id} broken here ({level})")
         if strict == "warn":
-            warnings.warn(ProtocolWarning(text, rule_id, level), stacklevel=4)
+            warnings.warn(ProtocolWarning(text, rule_id, level, hint), stacklevel=4)
             return
         error = ProtocolError(
             text,
@@ -1098,6 +1122,7 @@ class Reporter:
             severity=level,
             offending=offending,
             field=field,
+            hint=hint,
             transcript=self.transcript,
             scope=self.scope,
         )

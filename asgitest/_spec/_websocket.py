@@ -221,6 +221,11 @@ class WebsocketChecker(Reporter):
                 field="type",
                 fix="send nothing after websocket.close (return, or track that the socket is "
                 "closed)",
+                servers=f'"{_type(message)}" after "websocket.close": uvicorn raises '
+                f"RuntimeError (\"Unexpected ASGI message '{_type(message)}', after sending "
+                "'websocket.close'.\"); "
+                "hypercorn UnexpectedMessageError (state CLOSED); daphne 'Attempt to send on a "
+                "closed protocol'",
             )
             return True
         if self.state == RESPONSE:
@@ -231,6 +236,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="finish the denial response and return",
+                servers=f'"{_type(message)}" during a denial response: the extension says '
+                "these messages 'cannot be followed by any other websocket messages'",
             )
             return True
         return False
@@ -246,6 +253,8 @@ class WebsocketChecker(Reporter):
                 field="type",
                 fix='message = await receive()  # {"type": "websocket.connect"}',
                 severity="pedantic",
+                servers=f'"{_type(message)}" before receiving "websocket.connect": servers '
+                "have the connect event queued already, so the answer works",
             )
             self.state = HANDSHAKE
 
@@ -261,6 +270,9 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="accept once",
+                servers='a second "websocket.accept": uvicorn raises RuntimeError ("Expected '
+                "ASGI message 'websocket.send' or 'websocket.close', but got "
+                "'websocket.accept'.\"); hypercorn UnexpectedMessageError; daphne AttributeError",
             )
             return
         self._before_connect(message)
@@ -275,6 +287,10 @@ class WebsocketChecker(Reporter):
                     offending=message,
                     field="subprotocol",
                     fix='subprotocol="chat"',
+                    servers=f"subprotocol {describe_value(subprotocol)}: the client offered str "
+                    "names; uvicorn (wsproto) raises LocalProtocolError 'unexpected subprotocol', "
+                    "uvicorn (websockets) sends it and the client fails the handshake, hypercorn "
+                    "fails the handshake, daphne never answers it",
                 )
             elif subprotocol not in self.subprotocols:
                 report.fail(
@@ -284,6 +300,11 @@ class WebsocketChecker(Reporter):
                     offending=message,
                     field="subprotocol",
                     fix="pick one of scope['subprotocols'], or None",
+                    servers=f"subprotocol {subprotocol!r}, not offered: uvicorn (wsproto) "
+                    "LocalProtocolError 'unexpected subprotocol'; uvicorn (websockets) completes "
+                    "the handshake and the client aborts ('unsupported subprotocol'); hypercorn "
+                    "'Invalid Subprotocol'; daphne 'protocol accepted must be from the list "
+                    "client sent or None'",
                 )
         headers = message.get("headers")
         if headers is None or headers == []:
@@ -297,6 +318,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="headers",
                 fix="send headers only when scope['asgi'].get('spec_version', '2.0') >= '2.1'",
+                servers=f"headers {describe_value(headers)} with spec_version {version}: a "
+                "server that implements only 2.0 drops them (daphne drops accept headers)",
             )
         pairs = check_headers(
             report,
@@ -305,6 +328,7 @@ class WebsocketChecker(Reporter):
             type_rule="R76",
             case_rule="R76",
             pseudo_rule="R76",
+            context="accept",
         )
         for name, _ in pairs:
             if name.lower() == b"sec-websocket-protocol":
@@ -314,6 +338,8 @@ class WebsocketChecker(Reporter):
                     offending=message,
                     field="headers",
                     fix="use the subprotocol key",
+                    servers=f"headers {name!r}: the server sets that header itself from "
+                    "subprotocol; the spec says accept headers 'must not include' it",
                 )
 
     def _close(self, message: Message) -> None:
@@ -321,6 +347,7 @@ class WebsocketChecker(Reporter):
         report = self
         if self._closed(message):
             return
+        accepted = self.state == CONNECTED
         code = message.get("code", 1000)
         reason = message.get("reason")
         if code is None:
@@ -334,6 +361,8 @@ class WebsocketChecker(Reporter):
                 fix=(
                     f"code={int(code)}" if isinstance(code, str) and code.isdigit() else "code=1000"
                 ),
+                servers=_close_servers("code", code, accepted),
+                severity=None if accepted else "pedantic",
             )
         elif code not in _VALID_CLOSE:
             report.fail(
@@ -342,6 +371,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="code",
                 fix="use 1000-1003, 1007-1014 or an application code 3000-4999",
+                servers=_close_servers("code-range", code, accepted),
+                severity=None if accepted else "pedantic",
             )
         if reason is not None:
             if type(reason) is not str:
@@ -351,6 +382,8 @@ class WebsocketChecker(Reporter):
                     offending=message,
                     field="reason",
                     fix='reason="..."',
+                    servers=_close_servers("reason", reason, accepted),
+                    severity=None if accepted else "pedantic",
                 )
             elif len(reason.encode("utf-8", "replace")) > 123:
                 report.fail(
@@ -360,6 +393,8 @@ class WebsocketChecker(Reporter):
                     offending=message,
                     field="reason",
                     fix="shorten the reason",
+                    servers=_close_servers("reason-length", reason, accepted),
+                    severity=None if accepted else "pedantic",
                 )
             elif reason and self.spec_version < (2, 3):
                 version = ".".join(map(str, self.spec_version))
@@ -371,6 +406,8 @@ class WebsocketChecker(Reporter):
                     field="reason",
                     fix="expect no reason on servers older than 2.3 (daphne)",
                     severity="pedantic",
+                    servers=f"reason {reason!r} with spec_version {version}: a server older than "
+                    "2.3 drops it (daphne sends no reason)",
                 )
         if self.state in (WAIT_CONNECT, HANDSHAKE):
             self._before_connect(message)
@@ -385,6 +422,10 @@ class WebsocketChecker(Reporter):
                     fix="accept first and then close with the code, or use the denial response "
                     "extension",
                     severity="pedantic",
+                    servers=f"close before accept with code {code!r}"
+                    + (f" and reason {reason!r}" if reason else "")
+                    + ": uvicorn, hypercorn and daphne answer the handshake with HTTP 403 and "
+                    "never read them (browsers may report 1006)",
                 )
         self.state = CLOSED
 
@@ -400,6 +441,11 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="type",
                 fix='send {"type": "websocket.accept"} first',
+                servers='"websocket.send" before accept: uvicorn raises RuntimeError ("Expected '
+                "ASGI message 'websocket.accept', 'websocket.close' or "
+                "'websocket.http.response.start' but got 'websocket.send'.\") and answers 500; "
+                "hypercorn UnexpectedMessageError and 500; daphne 'Socket has not been "
+                "accepted, so cannot send over it' and 500",
             )
         text = message.get("text")
         data = message.get("bytes")
@@ -410,6 +456,9 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="text",
                 fix="send two messages, or drop one key",
+                servers=f"both text {describe_value(text)} and bytes {describe_value(data)}: "
+                "uvicorn (both stacks) and hypercorn send the bytes frame only; daphne raises "
+                "'contains both bytes and text keys' and closes with 1011",
             )
         elif text is None and data is None:
             report.fail(
@@ -418,6 +467,9 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="text",
                 fix='{"type": "websocket.send", "text": "..."}',
+                servers="neither text nor bytes: uvicorn (wsproto) TypeError 'Must provide bytes "
+                "or text', uvicorn (websockets) TypeError; hypercorn KeyError: 'text' and 1011; "
+                "daphne sends nothing",
             )
         elif text is not None and type(text) is not str:
             report.fail(
@@ -426,6 +478,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="text",
                 fix="use bytes= for a binary frame, or decode the text",
+                servers=f"text {describe_value(text)}: uvicorn sends a binary frame; hypercorn "
+                f"TypeError ({text!r} should be a str) and 1011; daphne AttributeError and 1011",
             )
         elif data is not None and type(data) is not bytes:
             report.fail(
@@ -434,6 +488,7 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="bytes",
                 fix=_bytes_fix(data) if not isinstance(data, str) else "use text= for a str",
+                servers=_send_bytes_servers(data),
             )
 
     def _gate(self, message: Message) -> bool:
@@ -447,6 +502,8 @@ class WebsocketChecker(Reporter):
             field="type",
             fix=f'send it only when "{_DENIAL}" in scope.get("extensions", {{}}); otherwise '
             "reject with websocket.close (HTTP 403)",
+            servers=f'"{_type(message)}" without the extension: daphne, which does not '
+            "implement it, never answers the handshake; uvicorn and hypercorn advertise it",
         )
         return False
 
@@ -462,6 +519,9 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="a denial response replaces websocket.accept",
+                servers='"websocket.http.response.start" after accept: uvicorn raises '
+                "RuntimeError (\"Expected ASGI message 'websocket.send' or 'websocket.close', "
+                "but got 'websocket.http.response.start'.\"); hypercorn UnexpectedMessageError",
             )
             return
         self._before_connect(message)
@@ -475,6 +535,9 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="status",
                 fix="status=403",
+                servers=f"status {describe_value(status)} in a denial response: uvicorn (both "
+                "stacks) and hypercorn fail on it and answer 500 instead (TypeError / ValueError: "
+                f"{status!r} is not a valid HTTPStatus); daphne has no denial response",
             )
         elif not 200 <= status <= 599:
             report.fail(
@@ -483,6 +546,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="status",
                 fix="use 400-599 for a denial",
+                servers=f"status {status} in a denial response: servers send it as the HTTP "
+                "status line of the handshake response",
             )
         headers = message.get("headers", [])
         if headers != []:
@@ -503,6 +568,10 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="type",
                 fix="send websocket.http.response.start first",
+                servers='"websocket.http.response.body" before the start: uvicorn raises '
+                "RuntimeError (\"Expected ASGI message 'websocket.accept', 'websocket.close' or "
+                "'websocket.http.response.start' but got 'websocket.http.response.body'.\") and "
+                "answers 500; hypercorn UnexpectedMessageError",
             )
             return
         body = message.get("body", b"")
@@ -513,6 +582,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="body",
                 fix=_bytes_fix(body),
+                servers=f"body {describe_value(body)} of a denial response: servers write it to "
+                "the socket as bytes",
             )
         more = message.get("more_body", False)
         if more is not True and more is not False:
@@ -524,6 +595,7 @@ class WebsocketChecker(Reporter):
                 field="more_body",
                 fix="True or False",
                 severity="error" if isinstance(more, str) else "pedantic",
+                servers=f"more_body {describe_value(more)}: servers test its truthiness",
             )
         if not more:
             self.state = CLOSED
@@ -563,6 +635,9 @@ class WebsocketChecker(Reporter):
             '"websocket.close")',
             field="type",
             fix='accept or close on every path; to reject, send {"type": "websocket.close"}',
+            servers="the app returned without answering the handshake: uvicorn logs 'ASGI "
+            "callable returned without completing handshake.' and answers 500; hypercorn "
+            "answers 500; daphne never answers the handshake",
         )
 
     def _exit_denial(self) -> None:
@@ -573,7 +648,66 @@ class WebsocketChecker(Reporter):
             '"websocket.http.response.body" had more_body=True, or none was sent)',
             field="more_body",
             fix="finish with more_body=False",
+            servers="the app returned before the last denial body (more_body=False): the "
+            "server waits for it and the response never ends",
         )
+
+
+def _type(message: Any) -> str:
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind if isinstance(kind, str) else "?"
+
+
+def _send_bytes_servers(data: Any) -> str:
+    shown = describe_value(data)
+    if isinstance(data, str):
+        return (
+            f"bytes {shown}: uvicorn (both stacks) sends it as a text frame; hypercorn "
+            'TypeError (string argument without an encoding) and 1011; daphne \'"payload" '
+            "must have type bytes' and 1011"
+        )
+    if isinstance(data, bytearray | memoryview):
+        return (
+            f'bytes {shown}: uvicorn and hypercorn send the frame; daphne \'"payload" must '
+            "have type bytes' and 1011"
+        )
+    return f"bytes {shown}: servers send bytes frames only"
+
+
+def _close_servers(what: str, value: Any, accepted: bool) -> str:
+    """What servers do with a bad close code or reason: nothing before accept, where the
+    handshake is answered with 403 and neither is read; after accept it depends."""
+    shown = describe_value(value)
+    name = "code" if what.startswith("code") else "reason"
+    if not accepted:
+        return (
+            f"{name} {shown} before accept: uvicorn, hypercorn and daphne answer the handshake "
+            f"with HTTP 403 and never read the {name}, so nothing fails there (it does after "
+            "accept)"
+        )
+    if what == "code":
+        return (
+            f"code {shown} after accept: uvicorn (websockets) TypeError and uvicorn (wsproto) "
+            "fails too: the client gets no close frame (1006); hypercorn int()s it; daphne "
+            "'invalid type for close code' and closes with 1011"
+        )
+    if what == "code-range":
+        return (
+            f"code {value} after accept: uvicorn (websockets) ProtocolError 'invalid status "
+            "code' and no close frame (1006); uvicorn (wsproto) and hypercorn send 1000 "
+            "instead; daphne 'invalid close code' and 1011"
+        )
+    if what == "reason":
+        return (
+            f"reason {shown} after accept: uvicorn (both stacks) and hypercorn fail encoding it "
+            f"(AttributeError: '{type(value).__name__}' object has no attribute 'encode') and "
+            "the client gets no close frame (1006); daphne drops the reason"
+        )
+    return (
+        f"reason {shown}, {len(value.encode('utf-8', 'replace'))} bytes, after accept: uvicorn "
+        "(websockets) ProtocolError 'control frame too long' and no close frame (1006); "
+        "uvicorn (wsproto) and hypercorn send the over-long frame; daphne drops the reason"
+    )
 
 
 _WS_DISPATCH: Final[dict[str, Any]] = {

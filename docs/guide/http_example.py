@@ -52,6 +52,40 @@ async def test_post_json():
 # --8<-- [end:basic]
 
 
+# --8<-- [start:bodies]
+async def test_json_body():
+    async with HttpCommunicator(api, "POST", "/users", json={"name": "Ann"}) as communicator:
+        response = await communicator.get_response()
+    sent = response.json()
+    assert sent["headers"]["content-type"] == "application/json"
+    assert sent["headers"]["content-length"] == "14"
+    assert sent["body"] == '{"name":"Ann"}'
+
+
+async def test_form_body():
+    form = {"name": "Ann", "tags": ["a", "b"]}  # a list repeats the field
+    async with HttpCommunicator(api, "POST", "/users", data=form) as communicator:
+        response = await communicator.get_response()
+    sent = response.json()
+    assert sent["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert sent["body"] == "name=Ann&tags=a&tags=b"
+
+
+async def test_file_upload():
+    files = {"upload": ("cv.txt", b"hello", "text/plain")}  # (filename, content, content type)
+    async with HttpCommunicator(
+        api, "POST", "/upload", data={"title": "cv"}, files=files
+    ) as communicator:
+        response = await communicator.get_response()
+    sent = response.json()
+    assert sent["headers"]["content-type"].startswith("multipart/form-data; boundary=")
+    assert 'name="upload"; filename="cv.txt"' in sent["body"]
+    assert "Content-Type: text/plain\r\n\r\nhello\r\n" in sent["body"]
+
+
+# --8<-- [end:bodies]
+
+
 # --8<-- [start:chunked]
 async def test_request_body_in_chunks():
     async with HttpCommunicator(api, "PUT", "/upload") as communicator:

@@ -414,6 +414,14 @@ HTTP_CASES = [
     ),
     Case("body-for-head", "R51", "body", http_app(START, BODY), method="HEAD", severity="pedantic"),
     Case(
+        "str-body-for-head",
+        "R45",
+        "body",
+        http_app(START, {"type": "http.response.body", "body": "ok"}),
+        method="HEAD",
+        severity="pedantic",  # servers drop a HEAD body unread (scripts/server-probe)
+    ),
+    Case(
         "body-for-204", "R51", "body", http_app({**START, "status": 204}, BODY), severity="pedantic"
     ),
 ]
@@ -537,6 +545,41 @@ WS_CASES = [
         ws_app(ACCEPT, {"type": "websocket.close", "code": "4000"}),
         real_world="W11",
     ),
+    # Before accept the server answers 403 and never reads code or reason (scripts/server-probe).
+    Case(
+        "close-reason-list-before-accept",
+        "R82",
+        "reason",
+        ws_app({"type": "websocket.close", "code": 1008, "reason": [{"loc": ["path", "id"]}]}),
+        severity="pedantic",  # FastAPI's WebSocket validation error path
+    ),
+    Case(
+        "close-reason-list-after-accept",
+        "R82",
+        "reason",
+        ws_app(ACCEPT, {"type": "websocket.close", "code": 4000, "reason": [{"loc": ["id"]}]}),
+    ),
+    Case(
+        "close-code-str-before-accept",
+        "R82",
+        "code",
+        ws_app({"type": "websocket.close", "code": "4000"}),
+        severity="pedantic",
+    ),
+    Case(
+        "close-code-1006-before-accept",
+        "R83",
+        "code",
+        ws_app({"type": "websocket.close", "code": 1006}),
+        severity="pedantic",
+    ),
+    Case(
+        "close-reason-too-long-before-accept",
+        "R83",
+        "reason",
+        ws_app({"type": "websocket.close", "reason": "x" * 124}),
+        severity="pedantic",
+    ),
     Case(
         "close-reason-before-2-3",
         "R82",
@@ -649,6 +692,13 @@ async def http_message_in_lifespan(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.start", "status": 200})
 
 
+async def http_message_after_startup(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "lifespan.startup.complete"})
+    await receive()
+    await send({"type": "http.response.start", "status": 200})
+
+
 async def ignores_lifespan(scope: Any, receive: Any, send: Any) -> None:
     return None  # the classic `if scope["type"] != "http": return`
 
@@ -671,7 +721,9 @@ LIFESPAN_CASES = [
     Case("unknown-lifespan-type", "R97", "type", unknown_lifespan_type, real_world="L5"),
     Case("shutdown-complete-during-startup", "R97", "type", shutdown_complete_during_startup),
     Case("failed-message-bytes", "R95", "message", failed_with_bytes_message),
-    Case("http-message-in-lifespan", "R7", "type", http_message_in_lifespan),
+    # Before startup completed, servers take it as "lifespan unsupported" and serve without it.
+    Case("http-message-in-lifespan", "R7", "type", http_message_in_lifespan, severity="pedantic"),
+    Case("http-message-after-startup", "R7", "type", http_message_after_startup),
     Case("returns-without-answering", "R17", "type", ignores_lifespan, severity="pedantic"),
     Case(
         "returns-after-startup",

@@ -85,6 +85,22 @@ def post_view(request: Any) -> HttpResponse:
     return HttpResponse(request.body[::-1])
 
 
+def not_found_view(request: Any) -> HttpResponse:
+    from django.http import Http404
+
+    raise Http404("no such thing")
+
+
+def forbidden_view(request: Any) -> HttpResponse:
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied
+
+
+def broken_view(request: Any) -> HttpResponse:
+    raise RuntimeError("the view is broken")
+
+
 urlpatterns = [
     path("sync/", sync_view),
     path("async/", async_view),
@@ -92,6 +108,9 @@ urlpatterns = [
     path("astream/", async_streaming_view),
     path("file/", file_view),
     path("post/", post_view),
+    path("not-found/", not_found_view),
+    path("forbidden/", forbidden_view),
+    path("broken/", broken_view),
 ]
 
 
@@ -124,6 +143,11 @@ async def _django(strict: str) -> None:
         assert (await communicator.get_response()).status == 404
     async with HttpCommunicator(app, "HEAD", "/sync/", strict=strict) as communicator:  # type: ignore[arg-type]
         assert (await communicator.get_response()).status == 200
+    # Django's error paths: Http404, PermissionDenied and a view that raises (DEBUG=False: the
+    # handler logs "Internal Server Error" and answers 500 itself).
+    for url, status in [("/not-found/", 404), ("/forbidden/", 403), ("/broken/", 500)]:
+        async with HttpCommunicator(app, "GET", url, strict=strict) as communicator:  # type: ignore[arg-type]
+            assert (await communicator.get_response()).status == status, url
     # Django does not support lifespan: it raises, as the spec asks (R17/R98).
     async with ApplicationCommunicator(app, dict(LIFESPAN_SCOPE), strict=strict) as communicator:  # type: ignore[arg-type]
         await communicator.send_input({"type": "lifespan.startup"})
@@ -270,6 +294,22 @@ async def st_ws_reject(websocket: WebSocket) -> None:
     await websocket.close()
 
 
+async def st_forbidden(request: Any) -> PlainTextResponse:
+    from starlette.exceptions import HTTPException
+
+    raise HTTPException(status_code=403, detail="no")
+
+
+async def st_boom(request: Any) -> PlainTextResponse:
+    raise RuntimeError("the endpoint is broken")
+
+
+async def st_ws_policy(websocket: WebSocket) -> None:
+    from starlette.exceptions import WebSocketException
+
+    raise WebSocketException(code=1008, reason="who are you?")
+
+
 starlette_app = Starlette(
     routes=[
         Route("/plain", st_plain),
@@ -278,6 +318,9 @@ starlette_app = Starlette(
         Route("/file", st_file),
         WebSocketRoute("/ws", st_ws),
         WebSocketRoute("/reject", st_ws_reject),
+        Route("/forbidden", st_forbidden),
+        Route("/boom", st_boom),
+        WebSocketRoute("/policy", st_ws_policy),
     ]
 )
 
@@ -293,6 +336,17 @@ async def read_item(item_id: int, background: BackgroundTasks) -> dict[str, int]
 @fastapi_app.get("/sync")
 def read_sync() -> dict[str, str]:
     return {"sync": "yes"}
+
+
+@fastapi_app.websocket("/ws/items/{item_id}")
+async def fastapi_ws_item(websocket: FastAPIWebSocket, item_id: int) -> None:
+    """A path parameter that fails validation closes the socket before accept, with the
+    validation errors (a list) as the reason: fastapi/exception_handlers.py,
+    ``websocket_request_validation_exception_handler``:
+    ``reason=jsonable_encoder(exc.errors())``."""
+    await websocket.accept()
+    await websocket.send_json({"item_id": item_id})
+    await websocket.close()
 
 
 @fastapi_app.websocket("/ws")
@@ -335,6 +389,22 @@ async def scenario_starlette(strict: str) -> None:
         assert close["code"] == 4001
     async with WebsocketCommunicator(starlette_app, "/reject", strict=strict) as ws:  # type: ignore[arg-type]
         assert (await ws.connect())[0] is False
+    # Starlette's error paths: HTTPException, WebSocketException before accept (a close with
+    # code 1008 and a reason: R86, pedantic), and an endpoint that raises (its 500 is sent by
+    # ServerErrorMiddleware, which then re-raises, as Starlette does under every server).
+    async with HttpCommunicator(starlette_app, "GET", "/forbidden", strict=strict) as http:  # type: ignore[arg-type]
+        assert (await http.get_response()).status == 403
+    async with WebsocketCommunicator(starlette_app, "/policy", strict=strict) as ws:  # type: ignore[arg-type]
+        assert await ws.connect() == (False, 1008)
+    raised: BaseException | None = None
+    try:
+        async with HttpCommunicator(starlette_app, "GET", "/boom", strict=strict) as http:  # type: ignore[arg-type]
+            await http.get_response()
+    except RuntimeError as error:
+        raised = error
+    assert raised is not None
+    assert str(raised) == "the endpoint is broken"
+    assert http.transcript.sent_by_app()[0]["status"] == 500
     # With the pathsend extension advertised, FileResponse hands the path to the server.
     pathsend = {"extensions": {"http.response.pathsend": {}}}
     async with HttpCommunicator(
@@ -370,6 +440,16 @@ async def scenario_fastapi(strict: str) -> None:
         assert (await http.get_response()).json() == {"sync": "yes"}
     async with HttpCommunicator(fastapi_app, "GET", "/items/x", strict=strict) as http:  # type: ignore[arg-type]
         assert (await http.get_response()).status == 422
+    # The WebSocket validation path: closed before accept, code 1008, the errors as a list
+    # reason (R82 and R86, both pedantic there: servers answer 403 and never read it).
+    async with WebsocketCommunicator(fastapi_app, "/ws/items/x", strict=strict) as ws:  # type: ignore[arg-type]
+        assert await ws.connect() == (False, 1008)
+        reason = ws.transcript.sent_by_app()[0]["reason"]
+        assert isinstance(reason, list)
+        assert reason[0]["loc"] == ["path", "item_id"]
+    async with WebsocketCommunicator(fastapi_app, "/ws/items/7", strict=strict) as ws:  # type: ignore[arg-type]
+        assert (await ws.connect())[0]
+        assert await ws.receive_json_from() == {"item_id": 7}
     async with WebsocketCommunicator(fastapi_app, "/ws", strict=strict) as ws:  # type: ignore[arg-type]
         assert (await ws.connect())[0]
         await ws.send_json_to({"q": 1})

@@ -63,12 +63,17 @@ def _md(text: str) -> str:
 
 
 def _message_of(error: ProtocolError) -> str:
-    """The first paragraph of the error, without the (long) server sentence."""
-    text = str(error).split("\nOffending message:")[0].split("\nSpec (")[0]
-    servers = RULES[error.rule_id].servers
-    if servers and servers != "-":
-        text = text.replace(f" {servers}", " …")
-    return text
+    """The first paragraph of the error: what happened, then the hint written for this case
+    (what servers do with this very message, and the fix)."""
+    return str(error).split("\nOffending message:")[0].split("\nSpec (")[0]
+
+
+def _kind(rule: Any) -> str:
+    if not rule.checked:
+        return "harness duty"
+    if rule.pedantic_when:
+        return f"{rule.severity}; pedantic {rule.pedantic_when}"
+    return rule.severity
 
 
 def _app_snippet(case: Case) -> str:
@@ -237,6 +242,17 @@ quoted below is what asgitest really raises.
   sends the client something other than what the app meant.
 - **pedantic**: the spec says "must", but every major server tolerates it.
 
+Severity follows what servers do *in that state*: a rule whose consequence depends on the
+connection's state is an error only where a real server fails. A close reason that is not a
+str (R82) is pedantic before accept, where uvicorn, hypercorn and daphne answer the handshake
+with HTTP 403 and never read it (FastAPI closes a WebSocket whose path parameter fails
+validation that way, with a list as the reason), and an error after accept, where uvicorn and
+hypercorn crash and the client gets no close frame. The rules with such a state are R7, R45,
+R82 and R83 (see "pedantic ..." in the table below). The evidence is
+`scripts/server-probe`, which runs a broken app per case under each server; its results are
+in `scripts/README.md`. Each message's hint (`ProtocolError.hint`) is written for the case at
+hand: what servers do with that field, that value, in that state, and the fix.
+
 | `strict=` | error rules | pedantic rules |
 | --- | --- | --- |
 | `"error"` (default, also `True`/`"on"`) | raise `ProtocolError` | ignored |
@@ -298,6 +314,8 @@ _FINDINGS = {
     "R8": "header pairs as tuples, not lists",
     "R41": "mixed-case response header names (`Content-Type`)",
     "R51": "a body sent for a HEAD request",
+    "R82": "a close reason that is a list, before accept",
+    "R86": "a close code and reason before accept, which the client never sees",
 }
 
 SPECCHECK = """\
@@ -345,18 +363,16 @@ async def render() -> str:
         "\n## All rules\n\n| id | protocol | severity | requirement |\n| --- | --- | --- | --- |\n"
     )
     for rule in RULES.values():
-        kind = rule.severity if rule.checked else "harness duty"
         out.append(
-            f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {kind} | {_md(rule.requirement)} |\n"
+            f"| [{rule.id}](#{rule.id.lower()}) | {rule.protocol} | {_kind(rule)} | {_md(rule.requirement)} |\n"
         )
     for protocol, title in PROTOCOLS:
         out.append(f"\n## {title}\n")
         for rule in RULES.values():
             if rule.protocol != protocol:
                 continue
-            kind = rule.severity if rule.checked else "harness duty"
             out.append(
-                f"\n### {rule.id}\n\n**{_md(rule.requirement)}** ({kind}; [spec]({rule.link}))\n\n"
+                f"\n### {rule.id}\n\n**{_md(rule.requirement)}** ({_kind(rule)}; [spec]({rule.link}))\n\n"
             )
             if rule.servers and rule.servers != "-":
                 out.append(f"What servers do: {rule.servers}\n\n")

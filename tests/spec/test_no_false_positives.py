@@ -1,8 +1,11 @@
 """Real frameworks pass the checker in the default mode, and their pedantic findings are known.
 
-Django (sync, async, streaming and file responses, HEAD, 404, lifespan refusal), Channels
-consumers, Starlette and FastAPI (streaming, file, websocket, background tasks, lifespan), Quart
-and Litestar. The pedantic findings listed here are the ones docs/spec/rules.md reports.
+Django (sync, async, streaming and file responses, HEAD, 404, its error paths: Http404,
+PermissionDenied, a view that raises; lifespan refusal), Channels consumers, Starlette and
+FastAPI (streaming, file, websocket, background tasks, lifespan; Starlette's HTTPException,
+WebSocketException and an endpoint that raises; FastAPI's WebSocket validation error path, which
+closes before accept with a list as the reason), Quart and Litestar. The pedantic findings
+listed here are the ones docs/spec/rules.md reports.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ EXPECTED_PEDANTIC = {
     "django": {"R8", "R41", "R51"},
     # R41 from a consumer written as in the Channels docs (b"Content-Type"), R8 tuples
     "channels": {"R8", "R41"},
-    # R51: Starlette sends the body of a HEAD response (the server drops it)
-    "starlette": {"R8", "R51"},
-    "fastapi": {"R8"},
+    # R51: Starlette sends the body of a HEAD response (the server drops it); R86: a
+    # WebSocketException before accept closes with a code and a reason the client never sees
+    "starlette": {"R8", "R51", "R86"},
+    # R82 and R86: a WebSocket path parameter failing validation closes before accept with a
+    # list as the reason (pedantic there: the handshake is answered with 403, the reason unread)
+    "fastapi": {"R8", "R82", "R86"},
     "quart": {"R8"},
     "litestar": {"R8"},
 }

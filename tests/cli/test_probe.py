@@ -9,7 +9,7 @@ import anyio
 import pytest
 
 from asgitest import InvalidApplication, UsageError
-from asgitest._probe import run_probe
+from asgitest._cli._probe import run_probe
 
 pytestmark = pytest.mark.anyio
 

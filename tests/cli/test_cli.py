@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = "examples.chat.app:app"
 
 # Generous: a subprocess that has not finished by then is a hang, which is the bug tested for.
@@ -168,8 +168,8 @@ class TestLifespan:
         assert result.returncode == 1
         assert "startup: did not complete" in result.stdout
         assert (
-            'Timed out after 0.3s waiting for "lifespan.startup.complete" or '
-            '"lifespan.startup.failed" from the app (lifespan)' in result.stderr
+            'Timed out after 0.3s waiting for "lifespan.startup.complete" from the app '
+            "(lifespan)" in result.stderr
         )
         assert 'test → app  "lifespan.startup"' in result.stderr
 
@@ -425,7 +425,7 @@ class TestColour:
     def test_colour_only_on_a_terminal_without_no_color(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from asgitest._cli import _Style
+        from asgitest._cli._output import Style as _Style
 
         monkeypatch.delenv("NO_COLOR", raising=False)
         monkeypatch.setenv("TERM", "xterm")
@@ -438,11 +438,10 @@ class TestColour:
 
 
 class TestPedanticFindings:
-    def test_hidden_by_default_with_a_count(self) -> None:
+    def test_hidden_by_default_without_a_count(self) -> None:
         result = run("request", "examples.chat.app:app", "GET", "/")
         assert result.returncode == 0
-        assert "[R8]" not in result.stderr
-        assert "1 pedantic spec finding not shown (rerun with --pedantic" in result.stderr
+        assert result.stderr == ""
 
     def test_shown_with_pedantic(self) -> None:
         result = run("request", "examples.chat.app:app", "GET", "/", "--pedantic")
@@ -450,3 +449,103 @@ class TestPedanticFindings:
         assert 'asgitest: spec warning [R8] "http.response.start" headers uses tuples' in (
             result.stderr
         )
+
+
+class TestLifespanAuto:
+    """``--lifespan auto`` (the default) is uvicorn's: an app without lifespan is served."""
+
+    def test_an_app_that_never_checks_the_scope_type_is_served(self) -> None:
+        result = run("request", "docs.index_example:app", "GET", "/hello")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "HTTP/1.1 200 OK\n\nHello, world!\n"
+        assert result.stderr == (
+            'asgitest: lifespan appears unsupported: the app sent "http.response.start" instead '
+            'of answering "lifespan.startup"; carrying on without it, as uvicorn\'s --lifespan '
+            "auto does (--lifespan on requires it)\n"
+        )
+
+    def test_an_app_that_raises_during_startup_is_served_without_lifespan(
+        self, tmp_path: Path
+    ) -> None:
+        (tmp_path / "startup_raises.py").write_text(
+            textwrap.dedent(
+                """
+                async def app(scope, receive, send):
+                    if scope["type"] == "lifespan":
+                        await receive()
+                        raise RuntimeError("database is down")
+                    await send({"type": "http.response.start", "status": 200, "headers": []})
+                    await send({"type": "http.response.body", "body": b"served"})
+                """
+            )
+        )
+        result = run("request", "startup_raises:app", "/", "--app-dir", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.endswith("served\n")
+        assert "lifespan appears unsupported: the app raised RuntimeError: database is down" in (
+            result.stderr
+        )
+        failed = run(
+            "request", "startup_raises:app", "/", "--app-dir", str(tmp_path), "--lifespan", "on"
+        )
+        assert failed.returncode == 1
+        assert "lifespan startup failed: the app raised RuntimeError: database is down" in (
+            failed.stderr
+        )
+        assert "Traceback" in failed.stderr
+
+    def test_lifespan_on_keeps_failing_loudly(self) -> None:
+        result = run("request", "docs.index_example:app", "GET", "/hello", "--lifespan", "on")
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert "lifespan startup failed: The app does not support the lifespan protocol" in (
+            result.stderr
+        )
+        assert '"http.response.start"' in result.stderr
+
+
+class TestWaiting:
+    def test_the_second_wait_says_what_it_waits_for(self, app_dir: Path) -> None:
+        result = run("request", "misfits:hangs", "/", "--app-dir", str(app_dir), "--timeout", "0.3")
+        assert result.returncode == 1
+        assert 'Timed out after 0.3s waiting for "http.response.start"' in result.stderr
+        assert (
+            "asgitest: the client disconnected (http.disconnect); waiting up to 0.25s for the "
+            "app to return" in result.stderr
+        )
+        assert "it did not return after http.disconnect" in result.stderr
+
+
+class TestCheckFrames:
+    APP = "tests.cli.malformed_apps:json_echo"
+
+    def test_a_json_consumer_fails_on_the_default_text_frame(self) -> None:
+        result = run("check", self.APP, "--timeout", "1")
+        assert result.returncode == 1
+        assert "WebSocket /" in result.stdout
+        assert "JSONDecodeError" in result.stdout
+
+    def test_send_json_frames_in_order(self) -> None:
+        result = run(
+            "check", self.APP, "--send-json", '{"a": 1}', "--send", "[2]", "--timeout", "1"
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "accepted, 2 frame(s) back, disconnected cleanly" in result.stdout
+
+    def test_send_json_must_be_json(self) -> None:
+        result = run("check", self.APP, "--send-json", "{nope")
+        assert result.returncode == 2
+        assert "expected JSON, got '{nope'" in result.stderr
+
+    def test_the_apps_logging_goes_below_the_report_on_stderr(self) -> None:
+        result = run("check", self.APP, "--send-json", "{}", "--timeout", "1")
+        assert "Not Found: /asgitest-probe-" not in result.stdout
+        assert "print() from the app" not in result.stdout
+        assert "What the app logged or printed during the probe (2 lines):" in result.stderr
+        assert "  Not Found: /asgitest-probe-" in result.stderr
+        assert "  print() from the app" in result.stderr
+
+    def test_json_report_stays_json(self) -> None:
+        result = run("check", self.APP, "--send-json", "{}", "--json", "--timeout", "1")
+        assert json.loads(result.stdout)["ok"] is True
+        assert "Not Found: /asgitest-probe-" in result.stderr
