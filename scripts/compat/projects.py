@@ -135,7 +135,17 @@ PROJECTS: tuple[Project, ...] = (
         ),
         # The linters' test runs pylint/black/isort/mypy over the tree: not a Channels test.
         # Its ini adds --cov (pytest-cov is not installed): replaced by -v.
-        args=("-o", "addopts=-v", "--ignore=tests/test_linters.py", "tests"),
+        # test_heavy_load and test_subscribe_and_many_unsubscribes call asyncio.wait() on bare
+        # coroutines, which Python 3.11 refuses (TypeError), on channels.testing as well
+        # (asgitest needs 3.11): left out, they cost 12 minutes of timeouts per run.
+        args=(
+            "-o",
+            "addopts=-v",
+            "--ignore=tests/test_linters.py",
+            "-k",
+            "not test_heavy_load and not test_subscribe_and_many_unsubscribes",
+            "tests",
+        ),
     ),
     Project(
         name="strawberry",

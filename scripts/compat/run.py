@@ -101,8 +101,10 @@ def rewrite_line(line: str, target: str) -> str:
         return f"{match.group(1)}import {target} as {match.group(2)}"
     match = IMPORT_PLAIN.match(line)
     if match:
-        # `import channels.testing` also binds `channels`: keep that binding.
-        return f"{match.group(1)}import channels, {target}"
+        # `import channels.testing` binds `channels` and, through channels.testing.live,
+        # imports channels.routing: code that then reads `channels.routing` (e.g.
+        # channels_graphql_ws' conftest) relies on both, so the rewrite keeps them.
+        return f"{match.group(1)}import channels.routing, {target}"
     match = FROM_CHANNELS.match(line)
     if match:
         return f"{match.group(1)}import {target} as testing"

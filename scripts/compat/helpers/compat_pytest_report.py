@@ -4,7 +4,8 @@ Loaded with ``-p compat_pytest_report`` (scripts/compat/helpers on PYTHONPATH). 
 named by the COMPAT_REPORT environment variable receives::
 
     {"collected": N, "exitstatus": N, "channels_testing_imported": bool,
-     "asgitest_imported": bool, "tests": {nodeid: {"outcome", "message", "where", "text"}}}
+     "asgitest_imported": bool,
+     "tests": {nodeid: {"outcome", "message", "where", "text", "seconds"}}}
 
 ``outcome`` is one of passed, failed, error (setup or teardown failed), skipped, xfailed,
 xpassed, collection-error. ``message`` is the first line of the exception, ``where`` the
@@ -21,6 +22,7 @@ import pytest
 
 _TEXT_LIMIT = 20_000
 _results: dict[str, dict[str, str]] = {}
+_durations: dict[str, float] = {}
 _collected = 0
 
 
@@ -56,6 +58,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
     current = _results.get(report.nodeid, {}).get("outcome")
     if report.when == "call":
         if hasattr(report, "wasxfail"):
@@ -76,6 +79,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = os.environ.get("COMPAT_REPORT")
     if not path:
         return
+    for nodeid, entry in _results.items():
+        entry["seconds"] = f"{_durations.get(nodeid, 0.0):.3f}"
     data = {
         "collected": _collected,
         "exitstatus": int(exitstatus),
