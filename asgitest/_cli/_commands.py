@@ -58,6 +58,10 @@ EXIT_USAGE: Final = 2
 _GRACE: Final = 0.25
 
 
+# How long an app may take to return after the disconnect before the wait is announced.
+_QUIET_RETURN: Final = 0.1
+
+
 class Exit(Exception):
     """Ends a command with an exit status (after its message was printed)."""
 
@@ -256,12 +260,16 @@ class Runner:
         a short grace) to return; say so when it does not return at once."""
         import anyio
 
-        if not communicator.future.done():
-            await anyio.lowlevel.checkpoint()  # an app that is returning now gets to finish
+        # An app that is returning now (a few awaits of clean-up) gets to finish unannounced.
+        quiet_until = anyio.current_time() + _QUIET_RETURN
+        while not communicator.future.done() and anyio.current_time() < quiet_until:
+            await anyio.sleep(0.005)
         if communicator.future.done():
             return
         grace = self.budget.grace()
-        self.output.note(f"asgitest: {why}; waiting up to {grace:g}s for the app to return", "dim")
+        self.output.note(
+            f"asgitest: {why}; waiting up to {grace:.2g}s for the app to return", "dim"
+        )
         await close(grace)
 
     # ------------------------------------------------------------------ request
