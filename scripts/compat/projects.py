@@ -207,6 +207,7 @@ PROJECTS: tuple[Project, ...] = (
             "pydantic==1.10.19",
             "async-signals==0.2.0",
             "fakeredis==2.26.1",
+            "redis==5.2.1",  # redis 6+ sends HELLO, which fakeredis 2.26 refuses
         ),
         runner="django",
         args=("envelope",),
