@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._config import DEFAULT
-from ._engine import describe_scope
 from ._errors import MessageMismatch, UsageError
 from ._patterns import ANY, JsonText, Mismatch, Pattern, show, show_message
+from ._scopes import describe_scope
 from ._transcript import FROM_APP, TO_APP, Transcript, TranscriptEntry
 
 if TYPE_CHECKING:
-    from ._engine import Engine
+    from ._core import Engine
     from ._types import Message, Scope
 
 __all__ = [
@@ -95,6 +95,7 @@ class ExpectMixin:
 
     if TYPE_CHECKING:
         _engine: Engine
+        _awaiting: str | None
         transcript: Transcript
         scope: Scope
 
@@ -106,16 +107,15 @@ class ExpectMixin:
         """The next message, with ``pattern`` named in a Timeout while it is pending."""
         __tracebackhide__ = True
         await self._send_pending_request()
-        engine = self._engine
-        outer = engine.awaiting
-        engine.awaiting = pattern.describe()
+        outer = self._awaiting
+        self._awaiting = pattern.describe()
         try:
             if timeout is DEFAULT:
                 message = await self.receive_output()
             else:
                 message = await self.receive_output(timeout)
         finally:
-            engine.awaiting = outer
+            self._awaiting = outer
         if message.get("type") == "websocket.close":
             record_close = getattr(self, "_record_close", None)
             if record_close is not None:

@@ -6,13 +6,14 @@ import asyncio
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from . import _config
+from . import _config, _django  # noqa: F401  (_django registers its guard with the engine)
 from ._app import resolve_application
 from ._assertions import ExpectMixin
 from ._config import DEFAULT, normalize_strict, parse_timeout, scale_timeout
-from ._engine import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend, describe_scope
+from ._core import CANCELLED, CRASHED, NOT_STARTED, Engine, current_backend
 from ._errors import AsgitestError, UnexpectedMessage, UsageError
-from ._scopes import complete_scope
+from ._protocol import connection_for
+from ._scopes import complete_scope, describe_scope
 from ._spec import make_checker, parse_rule_ids
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, Transcript, format_message
 
@@ -109,9 +110,18 @@ class ApplicationCommunicator(ExpectMixin):
         checker = make_checker(
             scope, self.strict, self.transcript, scope_key=_scope_key, ignore_rules=ignored
         )
-        self._engine = Engine(self.application, scope, self.transcript, checker)
+        self._engine = Engine(
+            self.application,
+            scope,
+            self.transcript,
+            checker,
+            connection_for(scope),
+        )
         self._nursery_cm: Any = None
         self._closed = False
+        # What a helper (connect, get_response, startup, ...) is reading now, in words, for
+        # its Timeout and for receive_output() (which an override may replace) to check.
+        self._awaiting: str | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -121,9 +131,13 @@ class ApplicationCommunicator(ExpectMixin):
         return self.timeout if timeout is DEFAULT else timeout  # type: ignore[return-value]
 
     def _timeout(self, timeout: TimeoutArg) -> float | None:
+        """A wait's timeout in seconds, the factor applied (validated when given)."""
+        __tracebackhide__ = True
         if timeout is DEFAULT:
             timeout = self.timeout
-        return scale_timeout(timeout)  # type: ignore[arg-type]
+        elif not (type(timeout) is float and timeout >= 0.0) and timeout is not None:
+            timeout = parse_timeout(timeout)
+        return scale_timeout(timeout)
 
     def __repr__(self) -> str:
         engine = getattr(self, "_engine", None)
@@ -181,14 +195,8 @@ class ApplicationCommunicator(ExpectMixin):
         ``None``. Only for communicators whose asgiref methods are asgitest's own."""
         engine = self._engine
         outbox = engine.outbox
-        if (
-            outbox
-            and self._plain_io
-            and type(outbox[0]) is dict
-            and engine.exception is None
-            and engine.violation is None
-        ):
-            return outbox.popleft()
+        if outbox and self._plain_io and type(outbox[0]) is dict:
+            return engine.take()
         return None
 
     async def receive_output(self, timeout: TimeoutArg = DEFAULT) -> Message:
@@ -203,25 +211,34 @@ class ApplicationCommunicator(ExpectMixin):
             ProtocolError: the app broke an ASGI rule (strict mode).
             Timeout: nothing arrived in time (the app keeps running), or the app ended.
         """
+        __tracebackhide__ = True
         engine = self._engine
-        if engine.outbox and engine.exception is None and engine.violation is None:
-            message = engine.outbox.popleft()  # fast path: a message is already waiting
-        else:
-            if timeout is DEFAULT:
-                timeout = self.timeout
-            if timeout is not None:
-                timeout = scale_timeout(timeout)  # type: ignore[arg-type]
-            message = await engine.get(timeout, engine.awaiting or "a message")
-        if engine.awaiting is not None and not isinstance(message, dict):
+        message = engine.take()  # fast path: a message is already waiting
+        if message is None:
+            message = await engine.get(self._timeout(timeout), self._awaiting or "a message")
+        awaiting = self._awaiting
+        if awaiting is not None and not isinstance(message, dict):
             # A helper (connect, get_response, startup...) is reading: it needs a dict.
             raise UnexpectedMessage(
-                f"Expected {engine.awaiting} from the app, got {format_message(message)}: "
+                f"Expected {awaiting} from the app, got {format_message(message)}: "
                 "an ASGI message must be a dict.",
                 message=message,
                 transcript=self.transcript,
                 scope=self.scope,
             )
         return message
+
+    async def _receive_expecting(self, awaited: str, timeout: TimeoutArg = DEFAULT) -> Message:
+        """:meth:`receive_output`, with ``awaited`` (in words) named in a Timeout."""
+        __tracebackhide__ = True
+        outer = self._awaiting
+        self._awaiting = awaited
+        try:
+            if timeout is DEFAULT:
+                return await self.receive_output()
+            return await self.receive_output(timeout)
+        finally:
+            self._awaiting = outer
 
     async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
         """``True`` if the app sends nothing within ``timeout`` seconds.
@@ -319,15 +336,6 @@ class ApplicationCommunicator(ExpectMixin):
         if cm is not None:
             await cm.__aexit__(None, None, None)
 
-    def _closing_message(self) -> Message | None:
-        """The message that tells the app its client went away, if the protocol has one."""
-        kind = self.scope.get("type")
-        if kind == "http":
-            return {"type": "http.disconnect"}
-        if kind == "websocket":
-            return {"type": "websocket.disconnect", "code": 1000}
-        return None
-
     async def aclose(self, *, _body_error: BaseException | None = None) -> None:
         """Close the connection and make sure the app has stopped.
 
@@ -339,12 +347,12 @@ class ApplicationCommunicator(ExpectMixin):
         engine = self._engine
         self._closed = True
         if engine.running:
-            message = self._closing_message()
+            message = engine.client_gone()
             if message is not None and engine.input_closed is None:
                 engine.disconnect_client(message)
             timeout = self._timeout(DEFAULT)
             try:
-                finished = await engine._wait_done(1.0 if timeout is None else timeout)
+                finished = await engine.wait_done(1.0 if timeout is None else timeout)
             except BaseException:
                 # The test was cancelled or interrupted while closing: the app must not
                 # outlive it (under asyncio nothing else would stop it).
@@ -440,21 +448,24 @@ class _QueueView:
         self._communicator = communicator
         self._to_app = to_app
 
-    @property
-    def _deque(self) -> Any:
-        engine = self._communicator._engine
-        return engine.inbox if self._to_app else engine.outbox
-
     def empty(self) -> bool:
-        return not self._deque
+        return self.qsize() == 0
 
     def qsize(self) -> int:
-        return len(self._deque)
+        engine = self._communicator._engine
+        return len(engine.inbox if self._to_app else engine.outbox)
 
     def get_nowait(self) -> Message:
-        if not self._deque:
+        engine = self._communicator._engine
+        if self._to_app:
+            message = engine.take_input()
+        elif engine.outbox:
+            message = engine.outbox.popleft()  # (as asyncio.Queue: even after a failure)
+        else:
+            message = None
+        if message is None:
             raise asyncio.QueueEmpty()
-        return self._deque.popleft()  # type: ignore[no-any-return]
+        return message
 
     async def get(self) -> Message:
         if self._to_app:
@@ -465,7 +476,7 @@ class _QueueView:
         engine = self._communicator._engine
         if engine.state == NOT_STARTED:
             engine.start()
-        return await engine.get(None, engine.awaiting or "a message")
+        return await engine.get(None, self._communicator._awaiting or "a message")
 
     def put_nowait(self, message: Message) -> None:
         if not self._to_app:

@@ -18,7 +18,9 @@ How: the first time an app starts after Django or Channels was imported, each of
 replaced, once, by a guard that calls the original only while no app runs. Starting and
 stopping an app then only moves a counter: no per-request signal (dis)connection.
 
-Nothing is imported here: the guards are installed only in modules the process already imported.
+Nothing of Django or Channels is imported here: the guards are installed only in modules the
+process already imported. The engine calls :func:`acquire` and :func:`release` through its hooks
+(``asgitest._core.guard_while_running``); the communicators import this module to register them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from typing import Any, Final
+
+from ._core import guard_while_running
 
 __all__ = ["acquire", "active", "release"]
 
@@ -117,3 +121,7 @@ def release() -> None:
     global _count
     if _count > 0:
         _count -= 1
+
+
+# The engine runs the guard as each app starts and ends (it does not import this module).
+guard_while_running(acquire, release)

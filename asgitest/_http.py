@@ -9,9 +9,19 @@ from typing import TYPE_CHECKING, Any, Final
 from ._body import QueryArg, RequestBody, encode_query, encode_request, merge_query
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT
-from ._engine import NOT_STARTED
+from ._core import NOT_STARTED
 from ._errors import Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
+from ._protocol import (
+    DEBUG,
+    EARLY_HINTS,
+    PATHSEND,
+    PUSH,
+    TRAILERS,
+    ZEROCOPYSEND,
+    ResponseProgress,
+    request_headers,
+)
 from ._response import Informational, Push, Response
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER, build_http_scope
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE, FROM_APP, format_message
@@ -23,35 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpCommunicator"]
 
-TRAILERS: Final = "http.response.trailers"
-EARLY_HINTS: Final = "http.response.early_hint"
-PUSH: Final = "http.response.push"
-DEBUG: Final = "http.response.debug"
-PATHSEND: Final = "http.response.pathsend"
-ZEROCOPYSEND: Final = "http.response.zerocopysend"
 _EXTENSION_MESSAGES: Final = (TRAILERS, EARLY_HINTS, PUSH, DEBUG, PATHSEND, ZEROCOPYSEND)
 
 # What reading a malformed message (let through by strict="off"/"warn") can raise.
 _UNREADABLE: Final = (TypeError, ValueError, KeyError, AttributeError, IndexError, OSError)
-
-# Response reading states.
-_START: Final = "start"
-_BODY: Final = "body"
-_TRAILERS: Final = "trailers"
-_DONE: Final = "done"
-
-
-def _normalize_headers(headers: Any) -> Any:
-    """A mapping becomes ``[(bytes, bytes)]`` pairs (names lower-cased); lists pass untouched."""
-    if isinstance(headers, Mapping):
-        return [
-            (
-                (k.encode("latin-1") if isinstance(k, str) else bytes(k)).lower(),
-                v.encode("latin-1") if isinstance(v, str) else bytes(v),
-            )
-            for k, v in headers.items()
-        ]
-    return headers
 
 
 class HttpCommunicator(ApplicationCommunicator):
@@ -143,12 +128,12 @@ class HttpCommunicator(ApplicationCommunicator):
             added, request_body = encode_request(
                 body=body, json=json, data=data, files=files, content=content
             )
-            headers = _normalize_headers(headers)
+            headers = request_headers(headers)
             present = {bytes(pair[0]).lower() for pair in headers or () if _is_bytes_pair(pair)}
             headers = list(headers or []) + [pair for pair in added if pair[0] not in present]
             body = request_body.content or b""
         elif headers is not None:
-            headers = _normalize_headers(headers)
+            headers = request_headers(headers)
         self.body = body
         self.request_body = request_body
         self.sent_request = False
@@ -171,8 +156,9 @@ class HttpCommunicator(ApplicationCommunicator):
             built["extensions"] = {name: dict(value or {}) for name, value in extensions.items()}
             scope_key = None
         self._extensions: dict[str, Any] = built.get("extensions") or {}
-        self._read_state = _START
-        self._expect_trailers = False
+        # Where the test's reading of the response stands (the engine tracks the app's
+        # sending with the same kind of object, to tell when the response is complete).
+        self._progress = ResponseProgress(self._extensions)
         self._response: Response | None = None
         self._disconnect_mark: int | None = None
         super().__init__(
@@ -253,7 +239,7 @@ class HttpCommunicator(ApplicationCommunicator):
         __tracebackhide__ = True
         response = await self.read_start(timeout)
         chunks: list[bytes] = []
-        while self._read_state != _DONE:  # (read_chunk() would return None at once)
+        while not self._progress.complete:  # (read_chunk() would return None at once)
             chunk = await self.read_chunk(timeout)
             if chunk is None:
                 break
@@ -303,7 +289,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 await self.send_request()
         informational: list[Informational] = []
         debug: dict[str, Any] | None = None
-        engine.awaiting = '"http.response.start"'
+        self._awaiting = '"http.response.start"'
         try:
             while True:
                 message = self._waiting_message()
@@ -322,7 +308,7 @@ class HttpCommunicator(ApplicationCommunicator):
                 else:
                     raise self._unexpected('"http.response.start"', message)
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         response = Response(message)
         del response["type"]
         response["headers"] = Headers(message.get("headers") or [])
@@ -332,8 +318,7 @@ class HttpCommunicator(ApplicationCommunicator):
         if debug is not None:
             response.debug = debug
         self._response = response
-        self._read_state = _BODY
-        self._expect_trailers = bool(message.get("trailers", False))
+        self._progress.started(message)
         return response
 
     async def read_chunk(self, timeout: TimeoutArg = DEFAULT) -> bytes | None:
@@ -357,20 +342,21 @@ class HttpCommunicator(ApplicationCommunicator):
         engine = self._engine
         extensions = self._extensions
         outbox = engine.outbox
-        while self._read_state != _DONE:
+        progress = self._progress
+        while not progress.complete:
             if outbox and self._plain_io and engine.exception is None and engine.violation is None:
                 message = outbox.popleft()  # already there: no wait
             else:
-                if self._read_state == _TRAILERS:
-                    engine.awaiting = '"http.response.trailers"'
+                if progress.phase == "trailers":
+                    self._awaiting = '"http.response.trailers"'
                 else:
-                    engine.awaiting = '"http.response.body"'
+                    self._awaiting = '"http.response.body"'
                 try:
                     message = await self.receive_output(self._given(timeout))
                 finally:
-                    engine.awaiting = None
+                    self._awaiting = None
             kind = message.get("type")
-            if self._read_state == _TRAILERS:
+            if progress.phase == "trailers":
                 if kind != TRAILERS:
                     raise self._unexpected('"http.response.trailers"', message)
                 trailers = response._trailers
@@ -378,7 +364,7 @@ class HttpCommunicator(ApplicationCommunicator):
                     trailers = response._trailers = Headers()
                 trailers.extend(message.get("headers") or [])
                 if not message.get("more_trailers", False):
-                    self._read_state = _DONE
+                    progress.phase = "done"
                 continue
             if kind == "http.response.body":
                 chunk = message.get("body", b"")
@@ -412,15 +398,12 @@ class HttpCommunicator(ApplicationCommunicator):
         return None
 
     def _end_body(self) -> None:
-        if self._expect_trailers and TRAILERS in self.extensions:
-            self._read_state = _TRAILERS
-        else:
-            self._read_state = _DONE
+        self._progress.body_ended()
 
     @property
     def response_complete(self) -> bool:
         """Whether the whole response (body and any trailers) has been read."""
-        return self._read_state == _DONE
+        return self._progress.complete
 
     # ------------------------------------------------------------------ disconnect
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT, parse_lifespan
-from ._engine import CRASHED, FINISHED, NOT_STARTED, current_backend
+from ._core import CRASHED, FINISHED, NOT_STARTED, current_backend
 from ._errors import (
     LifespanFailed,
     LifespanShutdownFailed,
@@ -183,7 +183,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             self._put(self._startup_message)
         else:
             await self.send_input(self._startup_message)
-        engine.awaiting = '"lifespan.startup.complete"'
+        self._awaiting = '"lifespan.startup.complete"'
         try:
             message = self._waiting_message()  # (Python 3.12+: the app has answered already)
             if message is None:
@@ -207,7 +207,7 @@ class LifespanCommunicator(ApplicationCommunicator):
                 error.add_note(_STARTUP_HINT)
             raise  # the app's own exception, or a Timeout saying what was awaited
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         kind = message.get("type")
         if kind == "lifespan.startup.complete":
             self.supported = True
@@ -280,7 +280,7 @@ class LifespanCommunicator(ApplicationCommunicator):
         engine = self._engine
         if engine.running:
             timeout = self._timeout(DEFAULT)
-            if not await engine._wait_done(1.0 if timeout is None else timeout):
+            if not await engine.wait_done(1.0 if timeout is None else timeout):
                 await engine.cancel_and_wait()
         if engine.state == CRASHED and engine.exception is not None:
             if error is not None:
@@ -316,7 +316,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             self._put({"type": "lifespan.shutdown"})
         else:
             await self.send_input({"type": "lifespan.shutdown"})
-        engine.awaiting = '"lifespan.shutdown.complete"'
+        self._awaiting = '"lifespan.shutdown.complete"'
         try:
             message = self._waiting_message()
             if message is None:
@@ -328,7 +328,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             await self._stop_app(error)
             raise
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         kind = message.get("type")
         if kind == "lifespan.shutdown.complete":
             if engine.running or engine.failed:

@@ -16,6 +16,7 @@ __all__ = [
     "build_http_scope",
     "build_websocket_scope",
     "complete_scope",
+    "describe_scope",
     "split_path",
 ]
 
@@ -290,3 +291,20 @@ def _complete_asgi(scope: dict[str, Any], spec_version: str) -> None:
     elif type(asgi) is dict:
         asgi.setdefault("version", "3.0")
         asgi.setdefault("spec_version", spec_version)
+
+
+def describe_scope(scope: Any) -> str:
+    """A short name for a connection, e.g. ``http GET /items?page=2`` or ``websocket /ws/``."""
+    try:
+        kind = scope.get("type", "?")
+        path = scope.get("path", "")
+        query = scope.get("query_string") or b""
+        if query:
+            path = f"{path}?{query.decode('latin-1')}"
+        if kind == "http":
+            return f"http {scope.get('method', '?')} {path}"
+        if kind == "lifespan":
+            return "lifespan"
+        return f"{kind} {path}".strip()
+    except Exception:
+        return repr(scope)[:60]

@@ -21,14 +21,41 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._config import DEFAULT
-from ._engine import NOT_STARTED, current_backend
+from ._core import NOT_STARTED, current_backend
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from ._config import TimeoutArg
     from ._headers import Headers
-    from ._http import HttpCommunicator
     from ._response import Informational, Push, Response
     from ._transcript import Transcript
+
+    class HttpCommunicator(Protocol):
+        """What a streamed response reads from (asgitest.HttpCommunicator; named by its
+        protocol, so that this module does not import the one that makes it)."""
+
+        _engine: Any
+        transcript: Transcript
+
+        @property
+        def response_complete(self) -> bool: ...
+
+        @property
+        def disconnected(self) -> bool: ...
+
+        async def read_start(self, timeout: TimeoutArg = ...) -> Response: ...
+
+        async def read_chunk(self, timeout: TimeoutArg = ...) -> bytes | None: ...
+
+        async def disconnect(
+            self, timeout: TimeoutArg = ..., *, _body_error: BaseException | None = None
+        ) -> Any: ...
+
+        async def __aenter__(self) -> Any: ...
+
+        async def __aexit__(self, *args: Any) -> None: ...
+
 
 __all__ = ["ServerSentEvent", "StreamContext", "StreamingResponse", "parse_sse"]
 

@@ -11,6 +11,7 @@ from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT, normalize_strict, parse_lifespan, parse_timeout
 from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator
+from ._protocol import request_headers
 from ._scopes import DEFAULT_CLIENT, DEFAULT_SERVER
 from ._spec import parse_rule_ids
 from ._transcript import DEFAULT_TRANSCRIPT_SIZE
@@ -31,20 +32,10 @@ _SCHEMES = {
 }
 
 
-def _to_bytes(value: Any, what: str) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("latin-1")
-    raise TypeError(f"TestApp header {what} must be str or bytes, got {type(value).__name__}.")
-
-
 def _header_pairs(headers: HeadersArg) -> list[tuple[bytes, bytes]]:
-    """Headers as ``[(lowercase name, value), ...]`` bytes pairs, from a mapping or pairs."""
-    if not headers:
-        return []
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return [(_to_bytes(name, "name").lower(), _to_bytes(value, "value")) for name, value in items]
+    """Headers as ``[(name, value), ...]`` bytes pairs, from a mapping or pairs (str names
+    lower-cased and encoded: :func:`asgitest._protocol.request_headers`)."""
+    return [(bytes(name), bytes(value)) for name, value in request_headers(headers)]
 
 
 class TestApp:
@@ -166,8 +157,8 @@ class TestApp:
         extra = _header_pairs(headers)
         if not extra:
             return list(self.headers)
-        names = {name for name, _ in extra}
-        return [pair for pair in self.headers if pair[0] not in names] + extra
+        names = {name.lower() for name, _ in extra}
+        return [pair for pair in self.headers if pair[0].lower() not in names] + extra
 
     def _defaults(self, kwargs: dict[str, Any], websocket: bool) -> dict[str, Any]:
         scope: dict[str, Any] = {}

@@ -177,7 +177,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             await self.send_input({"type": "websocket.connect"})
         engine = self._engine
         denial = DENIAL in (self.scope.get("extensions") or {})
-        engine.awaiting = (
+        self._awaiting = (
             '"websocket.accept", "websocket.close" or "websocket.http.response.start"'
             if denial
             else '"websocket.accept" or "websocket.close"'
@@ -186,11 +186,11 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             response = self._waiting_message()
             if response is None:
                 if plain:  # what receive_output() does, without the extra coroutine
-                    response = await engine.get(self._timeout(timeout), engine.awaiting)
+                    response = await engine.get(self._timeout(timeout), self._awaiting)
                 else:
                     response = await self.receive_output(self._given(timeout))
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         kind = response.get("type")
         if kind == "websocket.close":
             self._record_close(response)
@@ -246,7 +246,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         __tracebackhide__ = True
         engine = self._engine
         chunks: list[bytes] = []
-        engine.awaiting = '"websocket.http.response.body"'
+        self._awaiting = '"websocket.http.response.body"'
         try:
             while True:
                 message = await self.receive_output(self._given(timeout))
@@ -262,7 +262,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
                 if not message.get("more_body", False):
                     break
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         response = Response(
             status=start.get("status"),
             headers=Headers(start.get("headers") or []),
@@ -305,14 +305,13 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             Timeout: no frame arrived in time.
         """
         __tracebackhide__ = True
-        engine = self._engine
         response = self._waiting_message()
         if response is None:
-            engine.awaiting = '"websocket.send"'
+            self._awaiting = '"websocket.send"'
             try:
                 response = await self.receive_output(self._given(timeout))
             finally:
-                engine.awaiting = None
+                self._awaiting = None
         kind = response.get("type")
         if kind != "websocket.send":
             text = f"Expected type 'websocket.send', but was '{kind}'"
@@ -381,12 +380,11 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         __tracebackhide__ = True
         if self.close_code is not None:
             return (self.close_code, self.close_reason)
-        engine = self._engine
-        engine.awaiting = '"websocket.close"'
+        self._awaiting = '"websocket.close"'
         try:
             message = await self.receive_output(self._given(timeout))
         finally:
-            engine.awaiting = None
+            self._awaiting = None
         if message.get("type") != "websocket.close":
             raise UnexpectedMessage(
                 f'Expected "websocket.close" from the app, got {format_message(message)}.',

@@ -176,7 +176,7 @@ async def test_timeout_while_expecting_names_the_pattern():
         # The communicator still works, and the next wait is not mislabelled.
         await communicator.send_to(text_data="hi")
         assert await communicator.receive_from() == "echo: hi"
-        assert communicator._engine.awaiting is None
+        assert communicator._awaiting is None
 
 
 async def test_app_that_ends_while_expecting_names_the_pattern():

@@ -51,7 +51,7 @@ async def test_the_first_step_runs_when_the_first_input_is_queued() -> None:
     await communicator.send_input({"type": "http.request", "body": b""})
     # The app has already read its request and answered, without the loop running.
     assert app.first_message == {"type": "http.request", "body": b""}
-    assert len(communicator.output_queue._deque) == 2
+    assert communicator.output_queue.qsize() == 2
     # ... and its task is over: nothing is left behind for the loop to run.
     assert app.task.done()
     assert (await communicator.receive_output())["type"] == "http.response.start"

@@ -262,8 +262,8 @@ class Runner:
 
         # An app that is returning now (a few awaits of clean-up) gets to finish unannounced.
         quiet_until = anyio.current_time() + _QUIET_RETURN
-        while not communicator.future.done() and anyio.current_time() < quiet_until:
-            await anyio.sleep(0.005)
+        while not communicator.future.done() and anyio.current_time() < quiet_until:  # noqa: ASYNC110
+            await anyio.sleep(0.005)  # (the app's task has no event to wait on that works on trio)
         if communicator.future.done():
             return
         grace = self.budget.grace()

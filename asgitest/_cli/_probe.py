@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from .._config import normalize_strict
+from .._config import DEFAULT, normalize_strict
 from .._errors import (
     AsgitestError,
     InvalidApplication,
@@ -397,19 +397,8 @@ class _Probe:
 async def receive(
     communicator: ApplicationCommunicator, awaited: str, timeout: float | None = None
 ) -> Any:
-    """``receive_output()``, saying what is awaited in a timeout's message.
-
-    The one place the command line touches the engine: the label of the wait. (The
-    communicators' own helpers set it the same way; #17 gives the engine a named interface.)
-    """
-    engine = communicator._engine
-    engine.awaiting = awaited
-    try:
-        if timeout is None:
-            return await communicator.receive_output()
-        return await communicator.receive_output(timeout)
-    finally:
-        engine.awaiting = None
+    """``receive_output()``, saying what is awaited in a timeout's message."""
+    return await communicator._receive_expecting(awaited, DEFAULT if timeout is None else timeout)
 
 
 def expect_type(communicator: ApplicationCommunicator, message: Any, kind: str) -> None:

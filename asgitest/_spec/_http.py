@@ -4,11 +4,23 @@ hints and debug when advertised), and the header checks shared with WebSocket me
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
+from ._common import (
+    BAD_VALUE,
+    LOWER_TOKEN,
+    bad_message,
+    bytes_fix,
+    capture,
+    check_headers,
+    describe_value,
+    is_layer_event,
+    kind_of,
+    show,
+    truthy,
+    unknown,
+)
 from ._rules import Reporter
 
 if TYPE_CHECKING:
@@ -19,36 +31,13 @@ if TYPE_CHECKING:
     from .._transcript import Transcript
     from .._types import Message, Scope
 
-__all__ = ["HttpChecker", "check_headers", "describe_value", "spec_version_of"]
+__all__ = ["HttpChecker"]
 
 # States of the response.
 START: Final = 0
 BODY: Final = 1
 TRAILERS: Final = 2
 DONE: Final = 3
-
-_TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z").match
-_BAD_VALUE: Final = re.compile(rb"[\r\n\x00]").search
-_UPPER: Final = re.compile(rb"[A-Z]").search
-_ADDRESS: Final = re.compile(r" object at 0x[0-9a-fA-F]+").sub
-_LOWER_TOKEN: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9a-z]+\Z").match
-
-
-class _Where:
-    """``"http.response.start" headers`` or ``scope headers``, built only when printed."""
-
-    __slots__ = ("key", "message", "response")
-
-    def __init__(self, message: Any, key: str, response: bool) -> None:
-        self.message = message
-        self.key = key
-        self.response = response
-
-    def __format__(self, spec: str) -> str:
-        if self.response:
-            return f'"{self.message.get("type")}" {self.key}'
-        return f"scope {self.key}"
-
 
 _KNOWN_HTTP: Final = frozenset(
     {
@@ -70,55 +59,6 @@ _EXTENSION_OF: Final = {
     "http.response.early_hint": ("http.response.early_hint", "R109"),
     "http.response.debug": ("http.response.debug", "R112"),
 }
-
-
-def describe_value(value: Any) -> str:
-    """``str 'text/plain'``: the type and a short repr of a value, for messages."""
-    text = _ADDRESS(" object", repr(value))
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
-
-
-def spec_version_of(scope: Scope) -> tuple[int, ...]:
-    """The advertised protocol spec version (``asgi.spec_version``, channels' top-level key)."""
-    asgi = scope.get("asgi")
-    version = asgi.get("spec_version") if isinstance(asgi, dict) else None
-    version = version or scope.get("spec_version") or "2.0"
-    try:
-        return _SPEC_VERSIONS[version]
-    except (KeyError, TypeError):
-        pass
-    try:
-        parsed = tuple(int(part) for part in str(version).split("."))
-    except ValueError:
-        parsed = (2, 0)
-    if type(version) is str and len(_SPEC_VERSIONS) < 64:
-        _SPEC_VERSIONS[version] = parsed
-    return parsed
-
-
-_SPEC_VERSIONS: dict[Any, tuple[int, ...]] = {}
-
-
-def _bytes_fix(value: Any) -> str:
-    if isinstance(value, str):
-        return f"send bytes: {value.encode('latin-1', 'replace')!r}"
-    if isinstance(value, (bytearray, memoryview)):
-        return f"convert it with bytes(...): {bytes(value)!r}"[:120]
-    return "send bytes"
-
-
-def _kind(message: Any) -> str:
-    kind = message.get("type") if isinstance(message, dict) else None
-    return kind if isinstance(kind, str) else "?"
-
-
-def _truthy(value: Any) -> bool:
-    try:
-        return bool(value)
-    except Exception:
-        return True
 
 
 def _status_type_servers(status: Any) -> str:
@@ -180,222 +120,8 @@ def _more_body_servers(more: Any) -> str:
         )
     return (
         f"more_body {shown}: servers test its truthiness, so it works as "
-        f"{'True' if _truthy(more) else 'False'}"
+        f"{'True' if truthy(more) else 'False'}"
     )
-
-
-def _header_type_servers(part: str, value: Any, key: str, context: str | bool) -> str:
-    """What servers do with a header name or value that is not bytes, in an outgoing message
-    (``context``: ``"response"``, ``"accept"``; falsy for request headers)."""
-    if not context:
-        return ""
-    shown = describe_value(value)
-    if context == "accept" and isinstance(value, str):
-        return (
-            f"an accept header {part} {shown}: uvicorn (wsproto) and hypercorn send it; uvicorn "
-            "(websockets) AttributeError ('str' object has no attribute 'decode') and answers "
-            "500; daphne drops accept headers"
-        )
-    if isinstance(value, bytearray | memoryview):
-        return (
-            f"a header {part} {shown}: uvicorn and hypercorn accept it; daphne checks for "
-            "bytes and answers 500"
-        )
-    if isinstance(value, str):
-        return (
-            f"a {key} {part} {shown}: uvicorn (h11) sends it, uvicorn (httptools) drops the "
-            "connection (TypeError: cannot use a bytes pattern on a string-like object), "
-            f"hypercorn answers 500 (TypeError: string argument without an encoding), daphne "
-            f"answers 500 (Header {part} ... expected to be `bytes`)"
-        )
-    return f"a {key} {part} {shown}: servers encode header {part}s as bytes and fail on it"
-
-
-def _shape_servers(key: str, headers: Any, response: bool) -> str:
-    if not response:
-        return ""
-    if isinstance(headers, dict):
-        return (
-            f"{key} as a dict: iterating it yields the names only, and uvicorn, hypercorn and "
-            "daphne fail with 'too many values to unpack (expected 2)': uvicorn drops the "
-            "connection, hypercorn and daphne answer 500"
-        )
-    if headers is None:
-        return (
-            f"{key}=None: uvicorn, hypercorn and daphne fail with TypeError: 'NoneType' object "
-            "is not iterable: uvicorn drops the connection, hypercorn and daphne answer 500"
-        )
-    return f"{key}={describe_value(headers)}: servers iterate it as pairs and fail"
-
-
-def check_headers(
-    report: Reporter,
-    headers: Any,
-    message: Message,
-    *,
-    key: str = "headers",
-    type_rule: str = "R40",
-    case_rule: str = "R41",
-    pseudo_rule: str = "R42",
-    response: bool = True,
-    context: str = "response",
-) -> Sequence[Any]:
-    """Check a headers iterable of an outgoing message; return the well-formed pairs
-    (``headers`` itself when all of them are).
-
-    ``response=False`` is for scope headers (request headers: lowercase is only "should").
-    """
-    __tracebackhide__ = True
-    if type(headers) is list or type(headers) is tuple:
-        # Fast path: well-formed lowercase headers, the common case, checked without the
-        # bookkeeping below; anything else goes the slow way, which reports it.
-        try:
-            for name, value in headers:
-                if (
-                    type(name) is not bytes
-                    or type(value) is not bytes
-                    or not _LOWER_TOKEN(name)
-                    or _BAD_VALUE(value)
-                ):
-                    break
-            else:
-                if not response or report.is_quiet("pedantic"):
-                    return headers
-        except (TypeError, ValueError):
-            pass
-    where = _Where(message, key, response)
-    offending = message if response else None
-    pairs: list[tuple[bytes, bytes]] = []
-    if isinstance(headers, (dict, str, bytes)) or not hasattr(headers, "__iter__"):
-        example = (
-            f"[(k, v) for k, v in {key}.items()]"
-            if isinstance(headers, dict)
-            else '[(b"content-type", b"text/plain")]'
-        )
-        what = (
-            "a dict (iterating it yields only the names)"
-            if isinstance(headers, dict)
-            else (describe_value(headers))
-        )
-        report.fail(
-            type_rule,
-            f"{where} must be an iterable of [name, value] pairs, got {what}",
-            offending=offending,
-            field=key,
-            fix=f"send a list of pairs, e.g. {example}",
-            servers=_shape_servers(key, headers, response),
-        )
-        return pairs
-    if not isinstance(headers, (list, tuple)) and iter(headers) is headers:
-        # A one-shot iterator (a generator): checking it would consume it, so keep its items
-        # in a list, which is what the server (or the test) reads next.
-        headers = list(headers)
-        message[key] = headers
-    tuples = isinstance(headers, tuple)
-    for index, item in enumerate(headers):
-        field = f"{key}[{index}]"
-        try:
-            name, value = item
-        except (TypeError, ValueError):
-            report.fail(
-                type_rule,
-                f"{where}[{index}] must be a [name, value] pair, got {describe_value(item)}",
-                offending=offending,
-                field=field,
-                fix='each header is a 2-item list or tuple: [b"name", b"value"]',
-                servers=f"{key} item {describe_value(item)}: uvicorn, hypercorn and daphne "
-                "unpack every header as name, value and fail there (ValueError: too many or "
-                "not enough values to unpack): uvicorn drops the connection, hypercorn and "
-                "daphne answer 500",
-            )
-            continue
-        tuples = tuples or isinstance(item, tuple)
-        ok = True
-        if type(name) is not bytes:
-            ok = False
-            report.fail(
-                "R9" if isinstance(name, (bytearray, memoryview)) else type_rule,
-                f"header name must be bytes, got {describe_value(name)} in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix=_bytes_fix(name),
-                servers=_header_type_servers("name", name, key, response and context),
-            )
-        if type(value) is not bytes:
-            ok = False
-            report.fail(
-                "R9" if isinstance(value, (bytearray, memoryview)) else type_rule,
-                f"header value must be bytes, got {describe_value(value)} in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix=_bytes_fix(value),
-                servers=_header_type_servers("value", value, key, response and context),
-            )
-        if not ok:
-            continue
-        if _LOWER_TOKEN(name):
-            pass  # the common case: a lowercase token
-        elif name[:1] == b":":
-            report.fail(
-                pseudo_rule,
-                f"pseudo-header {name!r} is not allowed in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix="drop it (the server derives pseudo-headers itself)",
-                servers=f"{key} name {name!r}: hypercorn raises ValueError('Pseudo headers are "
-                "not valid'); h11 (uvicorn) refuses the name, which is not an HTTP token",
-            )
-        elif not _TOKEN(name):
-            report.fail(
-                "R49" if response else type_rule,
-                f"header name {name!r} is not a valid HTTP token in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix="use letters, digits and !#$%&'*+-.^_`|~ only",
-                servers=f"{key} name {name!r}: h11 (uvicorn's default, hypercorn) raises "
-                "LocalProtocolError 'Illegal header name'; uvicorn (httptools) 'Invalid HTTP "
-                "header name.'"
-                if response
-                else "",
-            )
-        elif _UPPER(name):
-            report.fail(
-                case_rule,
-                f"header name {name!r} is not lowercase in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix=f"{name.lower()!r}",
-                severity="pedantic",
-                servers=f"no server enforces it: {key} name {name!r} is sent as given by "
-                "uvicorn (h11) and hypercorn, lowercased by uvicorn (httptools), re-capitalised "
-                "by daphne",
-            )
-        if _BAD_VALUE(value):
-            report.fail(
-                "R49" if response else type_rule,
-                f"header value {value!r} contains CR, LF or NUL in {where}[{index}]",
-                offending=offending,
-                field=field,
-                fix="strip the control characters (header injection)",
-                servers=f"{key} value {value!r}: h11 (uvicorn's default, hypercorn) raises "
-                "LocalProtocolError 'Illegal header value'; uvicorn (httptools) 'Invalid HTTP "
-                "header value.'; daphne sends it with the CR/LF replaced by spaces"
-                if response
-                else "",
-            )
-        pairs.append((name, value))
-    if tuples and response and not report.is_quiet("pedantic"):
-        report.fail(
-            "R8",
-            f"{where} uses tuples; the spec asks for lists (tuples should be encoded as lists)",
-            offending=offending,
-            field=key,
-            fix="send [[name, value], ...] (every server accepts tuples: pedantic only)",
-            severity="pedantic",
-            servers=f"{key} pairs as tuples: uvicorn, hypercorn and daphne accept them; only a "
-            "server that serialises messages would not",
-        )
-    return pairs
 
 
 class HttpChecker(Reporter):
@@ -468,9 +194,11 @@ class HttpChecker(Reporter):
                 self.disconnected = True
             return
         if kind != "http.request":
+            if is_layer_event(kind):
+                return  # a channel-layer event (Channels delivers those through receive() too)
             report.fail(
                 "R12",
-                f"no server sends {_show(message)} to an http application (it receives only "
+                f"no server sends {show(message)} to an http application (it receives only "
                 '"http.request" and "http.disconnect")',
                 offending=message,
                 field="type",
@@ -493,7 +221,7 @@ class HttpChecker(Reporter):
                 f'"http.request" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
-                fix=_bytes_fix(body),
+                fix=bytes_fix(body),
             )
         more = message.get("more_body", False)
         if type(more) is not bool:
@@ -519,7 +247,7 @@ class HttpChecker(Reporter):
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
             if not self.disconnected:
-                _bad_message(self, message)
+                bad_message(self, message)
             return
         if kind == "http.response.body" and self.state == BODY and not self.disconnected:
             body = message.get("body", b"")
@@ -553,8 +281,8 @@ class HttpChecker(Reporter):
                         if (
                             type(name) is not bytes
                             or type(value) is not bytes
-                            or not _LOWER_TOKEN(name)
-                            or _BAD_VALUE(value)
+                            or not LOWER_TOKEN(name)
+                            or BAD_VALUE(value)
                         ):
                             break
                         if name == b"content-length":
@@ -576,7 +304,7 @@ class HttpChecker(Reporter):
             return
         handler = _HTTP_DISPATCH.get(kind)
         if handler is None:
-            _unknown(self, message, kind, "http", self._expected())
+            unknown(self, message, kind, "http", self._expected())
             return
         handler(self, message)
 
@@ -612,15 +340,15 @@ class HttpChecker(Reporter):
             return False
         self.fail(
             "R55",
-            f"{_show(message)} sent after the response was already complete",
+            f"{show(message)} sent after the response was already complete",
             offending=message,
             field="type",
             fix="send nothing after the final body (more_body=False); check for a second "
             "response or a retry path",
-            servers=f'"{_kind(message)}" after the response completed: the client has the whole '
+            servers=f'"{kind_of(message)}" after the response completed: the client has the whole '
             f'response, but uvicorn raises RuntimeError ("Unexpected ASGI message '
-            f"'{_kind(message)}' sent, after response already completed.\") and hypercorn "
-            f"UnexpectedMessageError ('{_kind(message)} given the state ASGIHTTPState.CLOSED') "
+            f"'{kind_of(message)}' sent, after response already completed.\") and hypercorn "
+            f"UnexpectedMessageError ('{kind_of(message)} given the state ASGIHTTPState.CLOSED') "
             "out of send(); daphne ignores it",
         )
         return True
@@ -710,7 +438,7 @@ class HttpChecker(Reporter):
                 servers=f"trailers={trailers!r}: servers test its truthiness, so "
                 + (
                     "it announces trailers and the response waits for them"
-                    if _truthy(trailers)
+                    if truthy(trailers)
                     else "it announces no trailers"
                 ),
             )
@@ -868,7 +596,7 @@ class HttpChecker(Reporter):
                 f'"http.response.body" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
-                fix=_bytes_fix(body)
+                fix=bytes_fix(body)
                 if not isinstance(body, str)
                 else ("encode it: body=text.encode()"),
                 servers=_body_type_servers(body, self.head),
@@ -1108,7 +836,7 @@ class HttpChecker(Reporter):
                         f"{describe_value(link)}",
                         offending=message,
                         field=f"links[{index}]",
-                        fix=_bytes_fix(link),
+                        fix=bytes_fix(link),
                         servers=f"links[{index}] {describe_value(link)}: servers write it as a "
                         "Link header value, which is bytes",
                     )
@@ -1180,7 +908,7 @@ class HttpChecker(Reporter):
             return None
         if self.disconnected or self.state == DONE:
             return None
-        return _capture(self, self._exit_violation)
+        return capture(self, self._exit_violation)
 
     def _exit_violation(self) -> None:
         __tracebackhide__ = True
@@ -1239,122 +967,3 @@ _HTTP_DISPATCH: Final[dict[str, Any]] = {
     "http.response.early_hint": HttpChecker._early_hint,
     "http.response.debug": HttpChecker._debug,
 }
-
-
-def _show(message: Any) -> str:
-    from .._transcript import format_message
-
-    return format_message(message)
-
-
-def _bad_message(report: Reporter, message: Any) -> None:
-    __tracebackhide__ = True
-    if not isinstance(message, dict):
-        report.fail(
-            "R6",
-            f"the app sent {describe_value(message)}, not a dict",
-            offending=message,
-            field="type",
-            fix='send a dict such as {"type": "http.response.start", ...}',
-            servers=f"the app sent {describe_value(message)}: uvicorn and hypercorn fail inside "
-            "send() reading message['type']; daphne fails its handler",
-        )
-    else:
-        report.fail(
-            "R6",
-            "the app sent a message without a 'type' key",
-            offending=message,
-            field="type",
-            fix='add "type"',
-            servers="a message without 'type': uvicorn and hypercorn fail inside send() with "
-            "KeyError: 'type'",
-        )
-
-
-def _wrong_protocol_servers(kind: str, protocol: str, lifespan_started: bool) -> str:
-    if protocol == "http":
-        return (
-            f'"{kind}" in an http scope: uvicorn raises RuntimeError ("Expected ASGI message '
-            f"'http.response.start', but got '{kind}'.\") and answers 500; hypercorn "
-            f"UnexpectedMessageError; daphne ValueError 'Cannot handle message type {kind}!'"
-        )
-    if protocol == "websocket":
-        return (
-            f'"{kind}" in a websocket scope: uvicorn raises RuntimeError ("Expected ASGI '
-            "message 'websocket.accept', 'websocket.close' or 'websocket.http.response.start' "
-            f"but got '{kind}'.\") and answers 500; hypercorn UnexpectedMessageError and 500; "
-            "daphne ignores it and the handshake hangs"
-        )
-    if not lifespan_started:
-        return (
-            f'"{kind}" on the lifespan scope before the startup completed: uvicorn (in its '
-            "default --lifespan auto) logs 'ASGI lifespan protocol appears unsupported.' and "
-            "hypercorn 'continuing without Lifespan support': both serve the app without "
-            "lifespan (uvicorn --lifespan on exits)"
-        )
-    return (
-        f'"{kind}" on the lifespan scope after the startup completed: uvicorn logs \'ASGI '
-        "lifespan protocol appears unsupported.' and skips the shutdown; hypercorn logs "
-        f"UnexpectedMessageError: {kind}"
-    )
-
-
-def _unknown(
-    report: Reporter,
-    message: Message,
-    kind: Any,
-    protocol: str,
-    expected: str,
-    lifespan_started: bool = True,
-) -> None:
-    __tracebackhide__ = True
-    if type(kind) is not str:
-        report.fail(
-            "R6",
-            f"message type must be a str, got {describe_value(kind)}",
-            offending=message,
-            field="type",
-            fix='"type": "..." as a str',
-            servers=f"type {describe_value(kind)}: servers compare it with str message types "
-            "and treat it as unknown",
-        )
-        return
-    prefix = kind.split(".", 1)[0]
-    if prefix != protocol:
-        report.fail(
-            "R7",
-            f'"{kind}" is not a {protocol} message; in a {protocol} scope the app may send '
-            f"{expected} now",
-            offending=message,
-            field="type",
-            fix=f"send {protocol}.* messages in a {protocol} scope",
-            servers=_wrong_protocol_servers(kind, protocol, lifespan_started),
-            severity=None if lifespan_started else "pedantic",
-        )
-    else:
-        report.fail(
-            "R11",
-            f'unknown message type "{kind}"; the server expected {expected}',
-            offending=message,
-            field="type",
-            fix="check the spelling of the type",
-            servers=f'"{kind}": uvicorn raises RuntimeError ("Expected ASGI message ..., but '
-            f"got '{kind}'.\"); hypercorn UnexpectedMessageError ('Unexpected message type, "
-            f"{kind} given the state ...')"
-            + (
-                f"; daphne ValueError 'Cannot handle message type {kind}!'"
-                if protocol == "http"
-                else ""
-            ),
-        )
-
-
-def _capture(report: Reporter, check: Any) -> ProtocolError | None:
-    """Run an end-of-app check and return (not raise) the ProtocolError it produces."""
-    from .._errors import ProtocolError
-
-    try:
-        check()
-    except ProtocolError as error:
-        return error
-    return None

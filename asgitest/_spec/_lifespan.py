@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
-from ._http import _bad_message, _capture, _show, _unknown, describe_value
+from ._common import bad_message, capture, describe_value, show, unknown
 from ._rules import Reporter
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class LifespanChecker(Reporter):
         else:
             self.fail(
                 "R12",
-                f"no server sends {_show(message)} to a lifespan application (it receives "
+                f"no server sends {show(message)} to a lifespan application (it receives "
                 '"lifespan.startup" and "lifespan.shutdown")',
                 offending=message,
                 field="type",
@@ -101,7 +101,7 @@ class LifespanChecker(Reporter):
         try:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
-            _bad_message(report, message)
+            bad_message(report, message)
             return
         answer = _ANSWERS.get(kind)
         if answer is None:
@@ -118,7 +118,7 @@ class LifespanChecker(Reporter):
                     "continues without lifespan",
                 )
             else:
-                _unknown(
+                unknown(
                     report,
                     message,
                     kind,
@@ -174,9 +174,9 @@ class LifespanChecker(Reporter):
                 )
             return None
         if self.state in (IDLE, STARTING):
-            return _capture(self, self._returned_unanswered)
+            return capture(self, self._returned_unanswered)
         if self.state == STARTED:
-            return _capture(self, self._returned_early)
+            return capture(self, self._returned_early)
         return None
 
     def _returned_unanswered(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Final
 
-from ._http import check_headers, describe_value
+from ._common import check_headers, describe_value
 from ._rules import Reporter
 
 if TYPE_CHECKING:

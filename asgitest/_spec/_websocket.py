@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
-from ._http import (
-    _bad_message,
-    _bytes_fix,
-    _capture,
-    _show,
-    _unknown,
+from ._common import (
+    bad_message,
+    bytes_fix,
+    capture,
     check_headers,
     describe_value,
+    is_layer_event,
+    show,
     spec_version_of,
+    unknown,
 )
 from ._rules import Reporter
 
@@ -133,7 +134,7 @@ class WebsocketChecker(Reporter):
                     f'"websocket.receive" bytes must be bytes, got {describe_value(data)}',
                     offending=message,
                     field="bytes",
-                    fix=_bytes_fix(data),
+                    fix=bytes_fix(data),
                 )
             return
         if kind == "websocket.disconnect":
@@ -158,9 +159,11 @@ class WebsocketChecker(Reporter):
                 )
             self.disconnected = True
             return
+        if is_layer_event(kind):
+            return  # a channel-layer event (Channels delivers those through receive() too)
         report.fail(
             "R12",
-            f"no server sends {_show(message)} to a websocket application (it receives "
+            f"no server sends {show(message)} to a websocket application (it receives "
             '"websocket.connect", "websocket.receive" and "websocket.disconnect")',
             offending=message,
             field="type",
@@ -180,7 +183,7 @@ class WebsocketChecker(Reporter):
         try:
             kind = message["type"]
         except (TypeError, KeyError, IndexError):
-            _bad_message(self, message)
+            bad_message(self, message)
             return
         if kind == "websocket.accept" and self.state == HANDSHAKE and len(message) == 1:
             self.state = CONNECTED  # a bare accept, answering websocket.connect
@@ -196,7 +199,7 @@ class WebsocketChecker(Reporter):
             return
         handler = _WS_DISPATCH.get(kind)
         if handler is None:
-            _unknown(self, message, kind, "websocket", self._expected())
+            unknown(self, message, kind, "websocket", self._expected())
             return
         handler(self, message)
 
@@ -216,7 +219,7 @@ class WebsocketChecker(Reporter):
         if self.state == CLOSED:
             self.fail(
                 "R89",
-                f"{_show(message)} sent after the app closed the connection",
+                f"{show(message)} sent after the app closed the connection",
                 offending=message,
                 field="type",
                 fix="send nothing after websocket.close (return, or track that the socket is "
@@ -231,7 +234,7 @@ class WebsocketChecker(Reporter):
         if self.state == RESPONSE:
             self.fail(
                 "R103",
-                f"{_show(message)} sent during a denial response; only "
+                f"{show(message)} sent during a denial response; only "
                 '"websocket.http.response.body" may follow "websocket.http.response.start"',
                 offending=message,
                 field="type",
@@ -247,7 +250,7 @@ class WebsocketChecker(Reporter):
         if self.state == WAIT_CONNECT:
             self.fail(
                 "R73",
-                f'{_show(message)} sent before "websocket.connect" was received; await '
+                f'{show(message)} sent before "websocket.connect" was received; await '
                 "receive() first",
                 offending=message,
                 field="type",
@@ -487,7 +490,7 @@ class WebsocketChecker(Reporter):
                 f'"websocket.send" bytes must be bytes, got {describe_value(data)}',
                 offending=message,
                 field="bytes",
-                fix=_bytes_fix(data) if not isinstance(data, str) else "use text= for a str",
+                fix=bytes_fix(data) if not isinstance(data, str) else "use text= for a str",
                 servers=_send_bytes_servers(data),
             )
 
@@ -497,7 +500,7 @@ class WebsocketChecker(Reporter):
             return True
         self.fail(
             "R103",
-            f'{_show(message)} sent, but the scope does not advertise the "{_DENIAL}" extension',
+            f'{show(message)} sent, but the scope does not advertise the "{_DENIAL}" extension',
             offending=message,
             field="type",
             fix=f'send it only when "{_DENIAL}" in scope.get("extensions", {{}}); otherwise '
@@ -581,7 +584,7 @@ class WebsocketChecker(Reporter):
                 f'"websocket.http.response.body" body must be bytes, got {describe_value(body)}',
                 offending=message,
                 field="body",
-                fix=_bytes_fix(body),
+                fix=bytes_fix(body),
                 servers=f"body {describe_value(body)} of a denial response: servers write it to "
                 "the socket as bytes",
             )
@@ -622,9 +625,9 @@ class WebsocketChecker(Reporter):
         if self.disconnected:
             return None
         if self.state in (WAIT_CONNECT, HANDSHAKE):
-            return _capture(self, self._exit_no_handshake)
+            return capture(self, self._exit_no_handshake)
         if self.state == RESPONSE:
-            return _capture(self, self._exit_denial)
+            return capture(self, self._exit_denial)
         return None
 
     def _exit_no_handshake(self) -> None:

@@ -36,7 +36,7 @@ from asgitest import (
     ProtocolError,
     ProtocolWarning,
     WebsocketCommunicator,
-    _engine,
+    _core,
 )
 
 # The timeout of every communicator in the suite: short, so that hanging apps cost little.
@@ -650,7 +650,7 @@ def run_example(example: Example, backend: str) -> Outcome:
             asyncio_logger.removeHandler(error_log)
     elapsed = time.monotonic() - start
     states = [communicator._engine.state for communicator in rec.communicators]
-    leftovers.extend(repr(task) for task in _engine._running_tasks)
+    leftovers.extend(repr(task) for task in _core.running_tasks)
     return Outcome(
         backend=backend,
         calls=rec.calls,

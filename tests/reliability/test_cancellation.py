@@ -28,7 +28,7 @@ from asgitest import (
     LifespanCommunicator,
     Timeout,
     WebsocketCommunicator,
-    _engine,
+    _core,
 )
 
 from .adversary import FakeInterrupt
@@ -248,14 +248,14 @@ async def assert_nothing_left(communicator: Any) -> None:
             break
         await anyio.lowlevel.checkpoint()
     assert communicator._engine.state != "running", communicator
-    if _engine.current_backend() == "asyncio":
+    if _core.current_backend() == "asyncio":
         apps = [
             task
             for task in asyncio.all_tasks()
             if getattr(task.get_coro(), "__qualname__", "") == "Engine._run_asyncio"
         ]
         assert not apps, apps
-    assert not [task for task in _engine._running_tasks if not task.done()]
+    assert not [task for task in _core.running_tasks if not task.done()]
     signal = communicator._engine._test_signal
     assert signal is None or not (signal.readers or signal.watchers)
 

@@ -38,7 +38,8 @@ HTTP_CASES = [
     ("R27", "raw_path", {"scope": {"raw_path": "/a"}}),
     ("R26", "path", {"scope": {"path": b"/a"}}),
     ("R29", "root_path", {"scope": {"root_path": b"/api"}}),
-    ("R30", "headers[0]", {"headers": [(b"host", "example.com")]}),
+    # (A str in headers= is encoded like a client would; in a scope override it is kept as is.)
+    ("R30", "headers[0]", {"scope": {"headers": [(b"host", "example.com")]}}),
     ("R30", "headers[0]", {"headers": [(b":authority", b"example.com")]}),
     ("R30", "headers", {"scope": {"headers": {b"host": b"example.com"}}}),
     ("R30", "headers[0]", {"headers": [(b"x-a", b"a\r\nb")]}),
@@ -138,7 +139,7 @@ WS_CASES = [
     ("R62", "asgi.spec_version", {"spec_version": "3.0"}),
     ("R64", "scheme", {"scheme": ""}),
     ("R67", "query_string", {"scope": {"query_string": "a=1"}}),
-    ("R69", "headers[0]", {"headers": [("host", b"x")]}),
+    ("R69", "headers[0]", {"scope": {"headers": [("host", b"x")]}}),
     ("R70", "client", {"client": ["127.0.0.1"]}),
     ("R65", "path", {"scope": {"path": b"/ws/"}}),
     ("R66", "raw_path", {"scope": {"raw_path": "/ws/"}}),
@@ -206,3 +207,26 @@ def test_off_checks_nothing() -> None:
 def test_warn_mode_warns_for_scopes() -> None:
     with pytest.warns(ProtocolWarning, match="R28"):
         _http(strict="warn", scope={"query_string": "a=1"})
+
+
+def test_str_headers_are_encoded_as_a_client_would() -> None:
+    communicator = _http(headers=[("X-Token", "1"), (b"accept", "text/html")])
+    assert communicator.scope["headers"] == [(b"x-token", b"1"), (b"accept", b"text/html")]
+
+
+def test_bytes_headers_are_passed_through_untouched() -> None:
+    headers = [[b"foo", b"bar"]]  # channels' tests compare the very list
+    communicator = _http(headers=headers)
+    assert communicator.scope["headers"] is headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[(b"x", 1)], [(b"x",)], "x-token: 1", [b"x-token"], 42],
+    ids=["int-value", "one-item", "a-str", "not-pairs", "an-int"],
+)
+def test_headers_that_are_not_pairs_of_str_or_bytes_are_refused(headers: Any) -> None:
+    from asgitest import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="headers"):
+        _http(headers=headers)
