@@ -145,6 +145,13 @@ def _signature(func: Any) -> str:
 def _asgi2(app: Any) -> ASGIApp:
     async def asgi2_adapter(scope: Scope, receive: Receive, send: Send) -> None:
         instance = app(scope)
+        if not callable(instance):
+            raise InvalidApplication(
+                f"asgitest ran {_name(app)} as an ASGI 2 application: it called "
+                f"{_short_name(app)}(scope) and got {instance!r}, which is not callable. An ASGI 2 "
+                "application returns an instance that is awaited as instance(receive, send); an "
+                f"ASGI 3 application is async def {_short_name(app)}(scope, receive, send)."
+            )
         await instance(receive, send)
 
     asgi2_adapter.__qualname__ = f"asgi2({_name(app)})"

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._config import DEFAULT
-from ._errors import MessageMismatch, UsageError
+from ._errors import InvalidArgument, MessageMismatch, UsageError
 from ._patterns import ANY, JsonText, Mismatch, Pattern, show, show_message
 from ._scopes import describe_scope
 from ._transcript import FROM_APP, TO_APP, Transcript, TranscriptEntry
@@ -26,42 +26,15 @@ __all__ = [
     "WebsocketExpectMixin",
     "assert_messages",
     "assertrepr_compare",
-    "render_marked",
 ]
 
 Mode = Literal["exact", "in_order", "any_order"]
 _MODES: Final = ("exact", "in_order", "any_order")
 _DIRECTIONS: Final = (None, FROM_APP, TO_APP)
 _ARROW: Final = {FROM_APP: "app → test", TO_APP: "test → app"}
-_WINDOW: Final = 20  # transcript lines shown under a failure
-_BEFORE: Final = 14  # of which before the marked one
 
 
 # ---------------------------------------------------------------------- rendering
-
-
-def render_marked(transcript: Transcript, mark: int | None) -> str:
-    """The transcript for a failure note, around the message ``mark`` (pointed at by ``>>``)."""
-    if mark is None:
-        return transcript.render_for_error()
-    lines = transcript.render(mark=mark).splitlines()
-    count = transcript.total
-    title = f"Transcript ({count} message{'s' if count != 1 else ''}; >> marks #{mark}):"
-    position = next((i for i, line in enumerate(lines) if line.startswith("  >>")), None)
-    if position is None:
-        return f"Transcript ({count} messages; #{mark} is no longer kept):\n" + transcript.render(
-            last=_WINDOW
-        )
-    if len(lines) > _WINDOW:
-        start = max(0, min(position - _BEFORE, len(lines) - _WINDOW))
-        end = start + _WINDOW
-        shown = lines[start:end]
-        if start:
-            shown.insert(0, f"  ... {start} earlier lines not shown")
-        if end < len(lines):
-            shown.append(f"  ... {len(lines) - end} later lines not shown")
-        lines = shown
-    return title + "\n" + "\n".join(lines)
 
 
 def _details(pattern: Pattern, message: Any, problem: Mismatch | None, label: str) -> str:
@@ -267,7 +240,7 @@ class WebsocketExpectMixin(ExpectMixin):
 
 def _pattern_list(patterns: Any, caller: str) -> list[Any]:
     if isinstance(patterns, str | Mapping | Pattern):
-        raise TypeError(
+        raise InvalidArgument(
             f"{caller}() takes a list of patterns, got a single pattern {show(patterns)}. "
             f"Wrap it in a list: {caller}(..., [{show(patterns)}])."
         )
@@ -281,7 +254,7 @@ def _entries(source: Any) -> tuple[list[TranscriptEntry], Transcript | None]:
     if isinstance(source, Iterable) and not isinstance(source, str | bytes | Mapping):
         messages = list(source)
         return [TranscriptEntry(0.0, FROM_APP, m, i) for i, m in enumerate(messages)], None
-    raise TypeError(
+    raise InvalidArgument(
         "assert_messages() takes a Transcript (communicator.transcript), a communicator or a "
         f"list of messages, got {show(source)}."
     )
@@ -366,13 +339,13 @@ def assert_messages(
     """
     __tracebackhide__ = True
     if mode not in _MODES:
-        raise ValueError(
+        raise InvalidArgument(
             f"assert_messages() got mode={mode!r}; valid modes: "
             + ", ".join(repr(m) for m in _MODES)
             + "."
         )
     if direction not in _DIRECTIONS:
-        raise ValueError(
+        raise InvalidArgument(
             f"assert_messages() got direction={direction!r}; valid directions: None (both), "
             "'from_app' (what the app sent), 'to_app' (what the app received)."
         )

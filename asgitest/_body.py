@@ -18,6 +18,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from typing import Any, Final
 from urllib.parse import urlencode
 
+from ._errors import InvalidArgument
 from ._types import Message
 
 __all__ = ["RequestBody", "encode_query", "encode_request", "merge_query"]
@@ -125,7 +126,7 @@ class RequestBody:
         if isinstance(chunk, str):
             chunk = chunk.encode("utf-8")
         if not isinstance(chunk, bytes | bytearray | memoryview):
-            raise TypeError(
+            raise InvalidArgument(
                 f"A streamed request body must yield bytes, but it yielded {type(chunk).__name__}: "
                 f"{chunk!r:.60}"
             )
@@ -177,7 +178,7 @@ def encode_request(
     if files is not None and "json" in given:
         given.append("files")
     if len(given) > 1:
-        raise TypeError(
+        raise InvalidArgument(
             f"Give the request body one way only, but {' and '.join(given)} were given. "
             "Use json= for JSON, data= (with files= for uploads) for forms, content= for raw "
             "bytes or a stream of chunks."
@@ -189,7 +190,7 @@ def encode_request(
         return _multipart(data, files)
     if data is not None:
         if isinstance(data, str | bytes):
-            raise TypeError(
+            raise InvalidArgument(
                 "data= takes form fields (a dict or pairs). For a raw body use content=: "
                 f"content={data!r:.40}"
             )
@@ -202,12 +203,12 @@ def encode_request(
             return _fixed(bytes(content), None)
         if isinstance(content, AsyncIterable | Iterable):
             return [(b"transfer-encoding", b"chunked")], RequestBody(stream=content)
-        raise TypeError(
+        raise InvalidArgument(
             f"content= must be bytes, str or an (async) iterable of bytes, got "
             f"{type(content).__name__}."
         )
     if not isinstance(body, bytes):
-        raise TypeError(f"body must be bytes, got {type(body).__name__}.")
+        raise InvalidArgument(f"body must be bytes, got {type(body).__name__}.")
     return [], RequestBody(content=body)
 
 
@@ -240,7 +241,7 @@ def _file_parts(name: str, value: Any) -> tuple[str, bytes, str, Mapping[str, st
     extra: Mapping[str, str] = {}
     if isinstance(value, tuple):
         if not 2 <= len(value) <= 4:
-            raise TypeError(
+            raise InvalidArgument(
                 f"files[{name!r}] as a tuple must be (filename, content[, content_type[, "
                 f"headers]]), got {len(value)} items."
             )
@@ -270,7 +271,7 @@ def _read(name: str, value: Any) -> bytes:
     if read is not None:
         chunk = read()
         return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
-    raise TypeError(
+    raise InvalidArgument(
         f"files[{name!r}] must be bytes, str, a file object or a (filename, content) tuple, "
         f"got {type(value).__name__}."
     )

@@ -125,6 +125,16 @@ class ApplicationCommunicator(ExpectMixin):
 
     # ------------------------------------------------------------------ helpers
 
+    def _check_timeout(self, timeout: Any) -> None:
+        """Refuse a bad ``timeout`` argument before anything is sent (InvalidArgument)."""
+        __tracebackhide__ = True
+        if timeout is DEFAULT or timeout is None:
+            return
+        if type(timeout) is float or type(timeout) is int:
+            if timeout >= 0:
+                return
+        parse_timeout(timeout)
+
     def _given(self, timeout: TimeoutArg) -> float | None:
         """The timeout to pass on to an overridable method (a subclass's override, written
         for channels, gets a number or None, as channels' helpers pass it; not DEFAULT)."""

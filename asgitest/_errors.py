@@ -264,9 +264,7 @@ class MessageMismatch(UnexpectedMessage):
         self.mismatch = mismatch
         self.index = index
         if transcript is not None:
-            from ._assertions import render_marked
-
-            self.add_note(render_marked(transcript, index))
+            self.add_note(transcript.render_marked(index))
 
 
 class ClientDisconnected(AsgitestError, OSError):

@@ -10,7 +10,7 @@ from ._body import QueryArg, RequestBody, encode_query, encode_request, merge_qu
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT
 from ._core import NOT_STARTED
-from ._errors import Timeout, UnexpectedMessage, UsageError
+from ._errors import InvalidArgument, Timeout, UnexpectedMessage, UsageError
 from ._headers import Headers
 from ._protocol import (
     DEBUG,
@@ -114,13 +114,28 @@ class HttpCommunicator(ApplicationCommunicator):
         scope: dict[str, Any] | None = None,
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
     ) -> None:
+        if type(method) is not str or not method or not method.isascii() or " " in method:
+            raise InvalidArgument(
+                f"HttpCommunicator's method must be an HTTP method name such as 'GET' or "
+                f"'POST', got {method!r}.",
+                argument="method",
+                value=method,
+            )
+        if type(path) is not str:
+            hint = " Decode it first (path=path.decode())." if isinstance(path, bytes) else ""
+            raise InvalidArgument(
+                f"HttpCommunicator's path must be a str such as '/items?page=2', got "
+                f"{type(path).__name__} {path!r}.{hint}",
+                argument="path",
+                value=path,
+            )
         if not isinstance(body, bytes):
             hint = (
                 " Encode it first (body=text.encode())."
                 if isinstance(body, str)
                 else " Convert it with bytes(body)."
             )
-            raise TypeError(
+            raise InvalidArgument(
                 f"HttpCommunicator body must be bytes, got {type(body).__name__}.{hint}"
             )
         request_body: RequestBody | None = None
@@ -209,7 +224,7 @@ class HttpCommunicator(ApplicationCommunicator):
         more, then ``send_body(b"last")``. :meth:`get_response` then sends nothing more.
         """
         if not isinstance(chunk, bytes):
-            raise TypeError(f"send_body() takes bytes, got {type(chunk).__name__}.")
+            raise InvalidArgument(f"send_body() takes bytes, got {type(chunk).__name__}.")
         if self.sent_request and self.request_body is not None:
             raise UsageError("send_body() cannot be mixed with json=, data=, files= or content=.")
         self.sent_request = True
@@ -237,6 +252,7 @@ class HttpCommunicator(ApplicationCommunicator):
             UnexpectedMessage: the app sent another message type than the response needs.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         response = await self.read_start(timeout)
         chunks: list[bytes] = []
         while not self._progress.complete:  # (read_chunk() would return None at once)
@@ -276,6 +292,7 @@ class HttpCommunicator(ApplicationCommunicator):
 
     async def _read_start(self, timeout: TimeoutArg) -> Response:
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         if self._response is not None:
             return self._response
         engine = self._engine
@@ -336,6 +353,7 @@ class HttpCommunicator(ApplicationCommunicator):
 
     async def _read_chunk(self, timeout: TimeoutArg) -> bytes | None:
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         response = self._response
         if response is None:
             raise UsageError("read_chunk() needs the response start: call read_start() first.")
@@ -429,6 +447,7 @@ class HttpCommunicator(ApplicationCommunicator):
         :class:`~asgitest.LeakedAppWarning` (it would leak in a real server too).
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         engine = self._engine
         message: Message = {"type": "http.disconnect"}
         if self._disconnect_mark is None:

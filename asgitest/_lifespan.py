@@ -169,6 +169,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             Exception: the app's own exception, raised during startup.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         if self._startup_called:
             raise UsageError(
                 f"{self!r}: startup() was already called; a lifespan runs once. Make a new "
@@ -307,6 +308,7 @@ class LifespanCommunicator(ApplicationCommunicator):
             Exception: the app's own exception.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         if not self.started:
             return
         self.started = False

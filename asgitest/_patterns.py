@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._errors import InvalidArgument
 from ._transcript import Summarized
 
 __all__ = [
@@ -475,7 +476,7 @@ class Pattern:
         spec = {} if spec is None else _normalize(spec)
         if keys:
             if not isinstance(spec, Mapping):
-                raise TypeError(
+                raise InvalidArgument(
                     f"Pattern({show(spec)}, ...) cannot take keywords: only a dict pattern "
                     "or a message type can. Write Pattern({...}) with the keys in the dict."
                 )

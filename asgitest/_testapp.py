@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT, normalize_strict, parse_lifespan, parse_timeout
+from ._errors import InvalidArgument
 from ._http import HttpCommunicator
 from ._lifespan import LifespanCommunicator
 from ._protocol import request_headers
@@ -126,7 +127,7 @@ class TestApp:
         self.server = server
         self.root_path = root_path
         if scheme is not None and scheme not in _SCHEMES:
-            raise ValueError(f"scheme must be 'http', 'https', 'ws' or 'wss', got {scheme!r}.")
+            raise InvalidArgument(f"scheme must be 'http', 'https', 'ws' or 'wss', got {scheme!r}.")
         self.scheme = scheme
         self.spec_version = spec_version
         self.transcript_size = transcript_size

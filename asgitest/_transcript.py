@@ -52,6 +52,10 @@ class Summarized:
         return f"<{self.size} {unit}: {self.head!r}...>"
 
 
+_MARKED_WINDOW: Final = 20  # transcript lines shown under a failure about one message
+_MARKED_BEFORE: Final = 14  # of which before the marked one
+
+
 class TranscriptEntry(NamedTuple):
     """One message in a transcript.
 
@@ -240,6 +244,30 @@ class Transcript:
             else f"Transcript (last {shown} of {count} messages):"
         )
         return f"{title}\n{self.render(last=_ERROR_LINES)}"
+
+    def render_marked(self, mark: int | None) -> str:
+        """The transcript for a failure note, around the message ``mark`` (pointed at by
+        ``>>``); without a mark, :meth:`render_for_error`."""
+        if mark is None:
+            return self.render_for_error()
+        lines = self.render(mark=mark).splitlines()
+        count = self.total
+        title = f"Transcript ({count} message{'s' if count != 1 else ''}; >> marks #{mark}):"
+        position = next((i for i, line in enumerate(lines) if line.startswith("  >>")), None)
+        if position is None:
+            return f"Transcript ({count} messages; #{mark} is no longer kept):\n" + self.render(
+                last=_MARKED_WINDOW
+            )
+        if len(lines) > _MARKED_WINDOW:
+            start = max(0, min(position - _MARKED_BEFORE, len(lines) - _MARKED_WINDOW))
+            end = start + _MARKED_WINDOW
+            shown = lines[start:end]
+            if start:
+                shown.insert(0, f"  ... {start} earlier lines not shown")
+            if end < len(lines):
+                shown.append(f"  ... {len(lines) - end} later lines not shown")
+            lines = shown
+        return title + "\n" + "\n".join(lines)
 
     def __str__(self) -> str:
         return self.render()

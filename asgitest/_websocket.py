@@ -10,6 +10,7 @@ from ._assertions import WebsocketExpectMixin
 from ._communicator import ApplicationCommunicator
 from ._config import DEFAULT
 from ._errors import (
+    InvalidArgument,
     Timeout,
     UnexpectedMessage,
     WebsocketClosed,
@@ -92,7 +93,13 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         transcript_size: int | None = DEFAULT_TRANSCRIPT_SIZE,
     ) -> None:
         if not isinstance(path, str):
-            raise TypeError(f"Expected str, got {type(path)}")
+            # (channels' words first: its suites match them.)
+            raise InvalidArgument(
+                f"Expected str, got {type(path)}: WebsocketCommunicator's path must be a str "
+                f"such as '/ws/chat/?room=1', got {path!r}.",
+                argument="path",
+                value=path,
+            )
         self._response_headers: Any = None
         self.subprotocol: str | None = None
         self.close_code: int | None = None
@@ -170,6 +177,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
 
     async def _connect(self, timeout: TimeoutArg, raise_on_reject: bool) -> tuple[bool, Any]:
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         plain = self._plain_io
         if plain:
             self._put({"type": "websocket.connect"})
@@ -281,14 +289,14 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
     async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Send a text or a binary frame (exactly one of the two; empty frames are allowed)."""
         if (text_data is None) == (bytes_data is None):
-            raise TypeError("You must supply exactly one of text_data or bytes_data")
+            raise InvalidArgument("You must supply exactly one of text_data or bytes_data")
         if text_data is not None:
             if not isinstance(text_data, str):
-                raise TypeError("The text_data argument must be a str")
+                raise InvalidArgument("The text_data argument must be a str")
             await self.send_input({"type": "websocket.receive", "text": text_data})
         else:
             if not isinstance(bytes_data, bytes):
-                raise TypeError("The bytes_data argument must be bytes")
+                raise InvalidArgument("The bytes_data argument must be bytes")
             await self.send_input({"type": "websocket.receive", "bytes": bytes_data})
 
     async def send_json_to(self, data: Any, **dumps_kwargs: Any) -> None:
@@ -305,6 +313,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             Timeout: no frame arrived in time.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         response = self._waiting_message()
         if response is None:
             self._awaiting = '"websocket.send"'
@@ -378,6 +387,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
             Timeout: the app did not close in time.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         if self.close_code is not None:
             return (self.close_code, self.close_reason)
         self._awaiting = '"websocket.close"'
@@ -434,6 +444,7 @@ class WebsocketCommunicator(WebsocketExpectMixin, ApplicationCommunicator):
         :class:`~asgitest.LeakedAppWarning`; an app that crashed raises its exception.
         """
         __tracebackhide__ = True
+        self._check_timeout(timeout)
         message: dict[str, Any] = {"type": "websocket.disconnect", "code": code}
         engine = self._engine
         if reason is not None and engine.spec_version >= (2, 5):

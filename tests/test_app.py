@@ -243,14 +243,14 @@ def test_helper_errors_survive_python_dash_o(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:4] == [
-        "TypeError: You must supply exactly one of text_data or bytes_data",
-        "TypeError: You must supply exactly one of text_data or bytes_data",
-        "TypeError: The text_data argument must be a str",
-        "TypeError: The bytes_data argument must be bytes",
+        "InvalidArgument: You must supply exactly one of text_data or bytes_data",
+        "InvalidArgument: You must supply exactly one of text_data or bytes_data",
+        "InvalidArgument: The text_data argument must be a str",
+        "InvalidArgument: The bytes_data argument must be bytes",
     ]
     assert lines[4].endswith("Expected type 'websocket.send', but was 'websocket.close'")
     assert lines[5].startswith('UnexpectedMessage: Expected "http.response.start"')
-    assert lines[6].startswith("TypeError: HttpCommunicator body must be bytes, got str")
+    assert lines[6].startswith("InvalidArgument: HttpCommunicator body must be bytes, got str")
     assert done.stderr == ""
 
 

@@ -7,6 +7,9 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
+from .._config import parse_lifespan, parse_strict, parse_timeout
+from .._errors import InvalidArgument
+
 __all__ = ["DEFAULT_TIMEOUT", "build_parser"]
 
 DEFAULT_TIMEOUT: Final = 5.0
@@ -27,13 +30,45 @@ exit status: 0 ok, 1 the app failed (exception, timeout, violations), 2 usage er
 
 
 def positive_float(text: str) -> float:
+    """A --timeout: a number of seconds > 0 (unlike the library's timeouts, never "none": a
+    command must end)."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+        value = parse_timeout(text, "--timeout", "on the command line")
+    except InvalidArgument:
+        value = None
+    if value is None or value <= 0 or text.strip().lower() in ("none", "off", "inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a valid --timeout (on the command line). Valid values: a number "
+            "of seconds > 0 (a command must end)."
+        )
     return value
+
+
+def strictness(text: str) -> str:
+    """A --strict value, read by asgitest's one strictness parser (case-insensitive, 'on')."""
+    try:
+        return parse_strict(text, "--strict", "on the command line")
+    except InvalidArgument as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def probe_strictness(text: str) -> str:
+    """``asgitest check --strict``: as everywhere, but the probe needs the checker on."""
+    value = strictness(text)
+    if value == "off":
+        raise argparse.ArgumentTypeError(
+            "'off' is not a valid --strict for check: the probe checks the spec. Valid values: "
+            "error (or 'on'), pedantic, warn."
+        )
+    return value
+
+
+def lifespan_mode(text: str) -> str:
+    """A --lifespan value, read by asgitest's one lifespan-mode parser."""
+    try:
+        return parse_lifespan(text, "--lifespan", "on the command line")
+    except InvalidArgument as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def header(text: str) -> tuple[bytes, bytes]:
@@ -98,8 +133,9 @@ def _common_options() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--lifespan",
-        choices=("auto", "on", "off"),
+        type=lifespan_mode,
         default=None,
+        metavar="{auto,on,off}",
         help="run the app's lifespan startup first and shutdown last: auto (default, like "
         "uvicorn: an app without lifespan is served without it), on, off",
     )
@@ -116,8 +152,9 @@ def _strict_options() -> argparse.ArgumentParser:
     strict = argparse.ArgumentParser(add_help=False)
     strict.add_argument(
         "--strict",
-        choices=("error", "pedantic", "warn", "off"),
+        type=strictness,
         default="warn",
+        metavar="{error,pedantic,warn,off}",
         help="ASGI spec checking (default: warn, printing findings and carrying on)",
     )
     strict.add_argument(
@@ -250,8 +287,9 @@ def _add_check(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     check.add_argument(
         "--strict",
-        choices=("error", "pedantic", "warn"),
+        type=probe_strictness,
         default="error",
+        metavar="{error,pedantic,warn}",
         help="error (default): a violation ends its step; pedantic: also the pedantic rules; "
         "warn: collect everything as warnings",
     )
@@ -261,7 +299,12 @@ def _add_check(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``asgitest`` parser with its four commands."""
-    from .. import __version__
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("asgitest")
+    except PackageNotFoundError:  # (run from a checkout that is not installed)
+        __version__ = "unknown"
 
     parser = argparse.ArgumentParser(
         prog="asgitest",

@@ -64,7 +64,7 @@ class SpecCheck:
         return f"<{type(self).__name__} strict={self.strict!r} on_violation={self.on_violation!r}>"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from . import make_checker
+        from ._checker import make_checker
 
         transcript = Transcript(_TRANSCRIPT_SIZE)
         on_finding = _log if self.on_violation == "log" else None

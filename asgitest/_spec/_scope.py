@@ -113,6 +113,16 @@ def validate_scope(scope: Any, report: Reporter) -> None:
             field="path",
             fix='path="/items"',
         )
+    elif not path.startswith("/") and not (http and path == "*"):
+        report.fail(
+            rule["path"],
+            f"scope 'path' {path!r} does not start with '/'; a server always sends an "
+            "absolute path (channels' routing strips the slash itself)",
+            offending=scope,
+            field="path",
+            fix=f"path={'/' + path!r}",
+            severity="pedantic",
+        )
     raw_path = scope.get("raw_path")
     if raw_path is not None:
         if type(raw_path) is not bytes:

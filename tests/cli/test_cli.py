@@ -246,7 +246,7 @@ class TestBadInput:
     def test_bad_option_exits_2(self) -> None:
         result = run("request", EXAMPLE, "/", "--timeout", "soon")
         assert result.returncode == 2
-        assert "expected a number of seconds, got 'soon'" in result.stderr
+        assert "'soon' is not a valid --timeout (on the command line)" in result.stderr
 
 
 class TestHangs:

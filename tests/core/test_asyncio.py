@@ -8,7 +8,7 @@ from typing import Any
 
 from asgitest import HttpCommunicator, LifespanCommunicator
 
-from . import apps
+from .. import apps
 
 
 async def lifespan_app(scope: Any, receive: Any, send: Any) -> None:

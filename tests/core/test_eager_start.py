@@ -21,7 +21,7 @@ from asgitest import (
     WebsocketCommunicator,
 )
 
-from . import apps
+from .. import apps
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 

@@ -1,10 +1,13 @@
-"""Behaviour that the hot-path optimizations of the performance pass (#8) must keep."""
+"""The engine (asgitest._core): its clock and timeouts, tracebacks, several readers, and the
+behaviour the hot-path optimizations (#8) must keep."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 import warnings
+from typing import Any
 
 import pytest
 
@@ -169,3 +172,129 @@ async def test_get_response_goes_through_overridden_asgiref_methods():
         ("receive_output", "http.response.start"),
         ("receive_output", "http.response.body"),
     ]
+
+
+async def broadcast_on_go(scope: Any, receive: Any, send: Any) -> None:
+    """Accepts, then on each text frame "go N" sends frames "0" .. "N-1" in one step."""
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        count = int(message["text"].split()[1])
+        for index in range(count):
+            await send({"type": "websocket.send", "text": str(index)})
+
+
+class TestSeveralReaders:
+    """Several tasks may read one communicator at once, as with channels' asyncio.Queue."""
+
+    async def test_readers_are_served_in_the_order_they_started_waiting(self) -> None:
+        import anyio
+
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            got: dict[int, str | bytes] = {}
+            waiting = anyio.Event()
+
+            async def reader(index: int) -> None:
+                if index == 3:
+                    waiting.set()
+                got[index] = await communicator.receive_from()
+
+            async with anyio.create_task_group() as group:
+                for index in range(4):
+                    group.start_soon(reader, index)
+                    await anyio.sleep(0.01)  # each reader waits before the next starts
+                await waiting.wait()
+                await anyio.sleep(0.01)
+                await communicator.send_to(text_data="go 4")
+            assert got == {0: "0", 1: "1", 2: "2", 3: "3"}
+            await communicator.disconnect()
+
+    async def test_a_reader_that_times_out_does_not_disturb_the_others(self) -> None:
+        import anyio
+
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            outcomes: dict[str, Any] = {}
+
+            async def impatient() -> None:
+                try:
+                    await communicator.receive_from(timeout=0.05)
+                except Timeout as error:
+                    outcomes["impatient"] = error
+
+            async def patient() -> None:
+                outcomes["patient"] = await communicator.receive_from(timeout=2)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(impatient)
+                group.start_soon(patient)
+                await anyio.sleep(0.2)  # the impatient reader gave up meanwhile
+                await communicator.send_to(text_data="go 1")
+            assert isinstance(outcomes["impatient"], Timeout)
+            assert outcomes["patient"] == "0"
+            await communicator.disconnect()
+
+    async def test_disconnect_while_readers_wait_ends_them(self) -> None:
+        import anyio
+
+        async with WebsocketCommunicator(broadcast_on_go, "/", timeout=5) as communicator:
+            await communicator.connect()
+            errors: list[BaseException] = []
+
+            async def reader() -> None:
+                try:
+                    await communicator.receive_from()
+                except Timeout as error:
+                    errors.append(error)
+
+            started = time.monotonic()
+            async with anyio.create_task_group() as group:
+                group.start_soon(reader)
+                group.start_soon(reader)
+                await anyio.sleep(0.02)
+                await communicator.disconnect()
+            assert time.monotonic() - started < 2.5, "the readers were not ended promptly"
+        assert len(errors) == 2
+        assert all("ended without sending it" in str(error) for error in errors)
+
+    async def test_leaving_async_with_while_readers_wait_ends_them(self) -> None:
+        import anyio
+
+        errors: list[BaseException] = []
+        async with anyio.create_task_group() as group:
+            async with WebsocketCommunicator(broadcast_on_go, "/", timeout=5) as communicator:
+                await communicator.connect()
+
+                async def reader() -> None:
+                    try:
+                        await communicator.receive_from()
+                    except Timeout as error:
+                        errors.append(error)
+
+                group.start_soon(reader)
+                group.start_soon(reader)
+                await anyio.sleep(0.02)
+        assert len(errors) == 2
+        assert communicator._engine.state == "finished"
+
+    @pytest.mark.parametrize("anyio_backend", ["asyncio"])
+    async def test_a_reader_cancelled_after_its_message_arrived_passes_it_on(self) -> None:
+        """asyncio's Task.cancel() can hit a reader whose message was already handed to it
+        (asgiref.timeout around output_queue.get() does): the message goes to the next one."""
+        async with WebsocketCommunicator(broadcast_on_go, "/") as communicator:
+            await communicator.connect()
+            first = asyncio.create_task(communicator.receive_from())
+            await asyncio.sleep(0.01)
+            second = asyncio.create_task(communicator.receive_from())
+            await asyncio.sleep(0.01)
+            await communicator.send_to(text_data="go 1")
+            await asyncio.sleep(0)  # the app runs and hands "0" to the first reader...
+            assert not first.done()
+            first.cancel()  # ...which is cancelled before it resumes
+            assert await second == "0"
+            assert first.cancelled()
+            await communicator.disconnect()
