@@ -37,12 +37,12 @@ if TYPE_CHECKING:
     from ._assertions import assert_messages
     from ._client import Client
     from ._communicator import ApplicationCommunicator
+    from ._config import set_masked_headers
     from ._cookies import Cookie, CookieJar
     from ._headers import Headers
     from ._http import HttpCommunicator
     from ._lifespan import LifespanCommunicator
-    from ._live import LiveServer
-    from ._live_channels import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase
+    from ._live import ChannelsLiveServerTestCase as ChannelsLiveServerTestCase, LiveServer
     from ._patterns import ANY, Pattern
     from ._response import Informational, Push, Response
     from ._spec import RULES, Rule, SpecCheck
@@ -63,6 +63,7 @@ _LAZY: dict[str, str] = {
     "HttpCommunicator": "_http",
     "LifespanCommunicator": "_lifespan",
     "LiveServer": "_live",
+    "set_masked_headers": "_config",
     "ANY": "_patterns",
     "Pattern": "_patterns",
     "Informational": "_response",
@@ -116,6 +117,7 @@ __all__ = [
     "Rule",
     "RULES",
     "ServerSentEvent",
+    "set_masked_headers",
     "set_timeout_factor",
     "SpecCheck",
     "StreamingResponse",
@@ -152,7 +154,7 @@ def __getattr__(name: str) -> Any:
         # It subclasses Django's TransactionTestCase: Django is imported only when it is asked
         # for, so `import asgitest` works without Django (and never needs daphne, unlike
         # channels.testing: channels #1942). Not in __all__, for the same reason.
-        from ._live_channels import ChannelsLiveServerTestCase
+        from ._live import ChannelsLiveServerTestCase
 
         ChannelsLiveServerTestCase.__module__ = "asgitest"
         return ChannelsLiveServerTestCase

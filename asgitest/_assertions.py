@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ._config import DEFAULT
 from ._errors import InvalidArgument, MessageMismatch, UsageError
+from ._masking import mask_message
 from ._patterns import ANY, JsonText, Mismatch, Pattern, show, show_message
 from ._scopes import describe_scope
 from ._transcript import FROM_APP, TO_APP, Transcript, TranscriptEntry
@@ -40,7 +41,7 @@ _ARROW: Final = {FROM_APP: "app → test", TO_APP: "test → app"}
 def _details(pattern: Pattern, message: Any, problem: Mismatch | None, label: str) -> str:
     lines = [f"  pattern: {show(pattern.spec)}"]
     if message is not None:
-        lines.append(f"  {label}: {show_message(message)}")
+        lines.append(f"  {label}: {show_message(mask_message(message))}")
     if problem is not None:
         lines.append(f"  {problem}")
     return "\n".join(lines)
@@ -408,7 +409,7 @@ def assert_messages(
             raise MessageMismatch(
                 f"Expected {len(compiled)} messages{scope_words}, but there are {len(entries)}: "
                 f"{_label(extra, known)} and later ones are left over ({option}).\n"
-                f"  message {_label(extra, known)}: {show_message(message)}",
+                f"  message {_label(extra, known)}: {show_message(mask_message(message))}",
                 message=message,
                 index=extra.index,
                 transcript=kept,

@@ -4,7 +4,8 @@ Every entry point (the communicators, ``TestApp``, the clients, the pytest plugi
 options, command-line options and ``asgi`` marker, the CLI) reads a setting through the one
 parser here, so a value means the same everywhere and is refused the same way everywhere.
 
-The bottom of the package: it imports nothing of asgitest but the exceptions.
+Just above the bottom of the package: it imports nothing of asgitest but the exceptions
+and the masking of credential headers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 
+from . import _masking
 from ._errors import InvalidArgument
 
 # `import asgitest` does not import typing (with its imports, about half of the import time):
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "check_environment",
+    "parse_header_names",
+    "set_masked_headers",
     "DEFAULT",
     "DEFAULT_TIMEOUT",
     "DEFAULT_TRANSCRIPT_SIZE",
@@ -296,3 +301,84 @@ def activate(settings: Settings | None) -> Settings:
     previous = _active
     _active = LIBRARY_SETTINGS if settings is None else settings
     return previous
+
+
+# ---------------------------------------------------------------------------- masked headers
+
+_FALSE_WORDS: Final = ("", "0", "false", "no", "off")
+
+
+def parse_header_names(value: Any, name: str = "header names", where: str = "") -> frozenset[bytes]:
+    """Header names to mask: a str of names separated by commas or whitespace, or an
+    iterable of str or bytes names; each an HTTP token, compared case-insensitively."""
+    __tracebackhide__ = True
+    if value is None:
+        return frozenset()
+    items: list[Any]
+    if isinstance(value, str | bytes):
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        items = text.replace(",", " ").split()
+    else:
+        try:
+            items = list(value)
+        except TypeError:
+            items = [value]
+    names = set()
+    for item in items:
+        raw = item.encode("latin-1", "replace") if isinstance(item, str) else item
+        if not isinstance(raw, bytes) or not _masking.HEADER_TOKEN.match(raw.strip().lower()):
+            suffix = f" ({where})" if where else ""
+            raise InvalidArgument(
+                f"{item!r} is not a valid header name in the {name}{suffix}. Valid values: "
+                "HTTP header names such as x-session-token, separated by commas or spaces.",
+                argument=name,
+                value=value,
+            )
+        names.add(raw.strip().lower())
+    return frozenset(names)
+
+
+def set_masked_headers(names: str | Iterable[str] | None) -> None:
+    """Mask the values of these headers too, wherever asgitest shows messages or scopes.
+
+    They are added to ``authorization``, ``proxy-authorization``, ``cookie``, ``set-cookie``
+    and ``x-api-key``, which are always masked, and to those of the ``asgi_mask_headers``
+    ini option and the ``ASGITEST_MASK_HEADERS`` environment variable. ``None`` forgets the
+    names given here before.
+
+    Args:
+        names: header names, case-insensitive: ``["x-session-token"]`` or
+            ``"x-session-token, x-csrf-token"``.
+
+    Raises:
+        InvalidArgument: a name is not an HTTP header name.
+
+    Example:
+        ```python
+        asgitest.set_masked_headers(["x-session-token"])
+        ```
+
+    *Added in 0.1.*
+    """
+    __tracebackhide__ = True
+    _masking.use_names(parse_header_names(names, "names", "given to set_masked_headers()"))
+
+
+def check_environment() -> None:
+    """Refuse a bad ``ASGITEST_SHOW_SECRETS`` or ``ASGITEST_MASK_HEADERS`` up front (the
+    plugin and the CLI call this at start; rendering never raises)."""
+    __tracebackhide__ = True
+    raw = os.environ.get(_masking.SHOW_SECRETS_ENV)
+    if raw is not None and raw.strip().lower() not in _masking.TRUE_WORDS + _FALSE_WORDS:
+        raise InvalidArgument(
+            f"{raw!r} is not a valid value for the {_masking.SHOW_SECRETS_ENV} environment "
+            "variable. "
+            "Valid values: 1 (show credential headers in full), 0 or unset (mask them).",
+            argument=_masking.SHOW_SECRETS_ENV,
+            value=raw,
+        )
+    parse_header_names(
+        os.environ.get(_masking.MASK_HEADERS_ENV),
+        _masking.MASK_HEADERS_ENV,
+        "from the environment variable",
+    )

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ._errors import InvalidArgument
+from ._masking import hidden_parts, is_masked, mask_value
 from ._transcript import Summarized
 
 __all__ = [
@@ -281,19 +282,56 @@ def _check_headers(pattern: Mapping[Any, Any], pairs: Any, path: str) -> Mismatc
                 expected,
                 None,
             )
-        if isinstance(expected, list):
-            # One pattern per header of that name, in the order the app sent them.
-            converted = [
-                _as_kind_of(expected[min(i, len(expected) - 1)], v) if expected else v
-                for i, v in enumerate(values)
-            ]
-            problem = _check_sequence(expected, converted, where)
-        else:
-            actual = values[0] if len(values) == 1 else _join_values(values)
-            problem = _check(expected, _as_kind_of(expected, actual), where)
+        problem = _check_header_values(expected, values, where)
+        if problem is not None and is_masked(name):
+            # A credential header: its values masked in the text, as reports show them (the
+            # mismatch keeps the real value in .actual).
+            problem.text = _masked_text(problem.text, name, values, expected)
         if problem is not None:
             return problem
     return None
+
+
+def _masked_text(text: str, name: Any, values: list[Any], expected: Any) -> str:
+    """``text`` with every shown form of the header's values replaced by its masked form."""
+    masked = [mask_value(name, value) for value in values]
+    pairs: list[tuple[Any, Any]] = [*zip(values, masked, strict=True)]
+    pairs.append((_join_values(values), _join_values(masked)))
+    for raw, hidden in list(pairs):  # the pattern may be written in the other kind
+        if isinstance(raw, bytes) and isinstance(hidden, bytes):
+            pairs.append((raw.decode("latin-1"), hidden.decode("latin-1")))
+        elif isinstance(raw, str) and isinstance(hidden, str):
+            pairs.append((raw.encode("latin-1", "replace"), hidden.encode("latin-1", "replace")))
+    shown_pairs = [(show(raw), show(hidden)) for raw, hidden in pairs if raw]
+    for shown, hidden_text in sorted(shown_pairs, key=lambda pair: len(pair[0]), reverse=True):
+        text = text.replace(shown, hidden_text)
+    secrets = [part for value in values for part in hidden_parts(name, value)]
+    if any(_shows_part_of(text, secret) for secret in secrets):
+        # A form not foreseen above (a window into a long value): say less, show nothing.
+        return (
+            f"expected {_describe(expected)}, got a value that differs (the {show(name)} "
+            "header is masked in reports; ASGITEST_SHOW_SECRETS=1 shows it)"
+        )
+    return text
+
+
+def _shows_part_of(text: str, secret: str) -> bool:
+    """Whether ``text`` shows ``secret`` or any 8 characters of it in a row."""
+    if len(secret) <= 8:
+        return len(secret) >= 4 and secret in text
+    return any(secret[i : i + 8] in text for i in range(len(secret) - 7))
+
+
+def _check_header_values(expected: Any, values: list[Any], where: str) -> Mismatch | None:
+    if isinstance(expected, list):
+        # One pattern per header of that name, in the order the app sent them.
+        converted = [
+            _as_kind_of(expected[min(i, len(expected) - 1)], v) if expected else v
+            for i, v in enumerate(values)
+        ]
+        return _check_sequence(expected, converted, where)
+    actual = values[0] if len(values) == 1 else _join_values(values)
+    return _check(expected, _as_kind_of(expected, actual), where)
 
 
 def _check_mapping(pattern: Mapping[Any, Any], value: Any, path: str) -> Mismatch | None:

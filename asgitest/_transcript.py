@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, Final, Literal, NamedTuple
 
+from ._masking import mask_message
 from ._types import Message
 
 __all__ = [
@@ -86,9 +87,13 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def format_message(message: Any) -> str:
-    """One readable line for a message: its type in double quotes, then the other keys."""
+    """One readable line for a message: its type in double quotes, then the other keys.
+
+    Credential headers are masked (see :mod:`asgitest._masking`): this is what reports show.
+    """
     if not isinstance(message, dict):
         return f"<not a dict: {_short(message)}>"
+    message = mask_message(message)
     mtype = message.get("type")
     head = f'"{mtype}"' if isinstance(mtype, str) else f"<type={_short(mtype)}>"
     rest = " ".join(f"{key}={_short(value)}" for key, value in message.items() if key != "type")

@@ -12,7 +12,7 @@ plugin on asyncio and on trio, and pytest-xdist workers.
 
 from __future__ import annotations
 
-from ._live_fixtures import (  # noqa: F401  (fixtures are registered as module attributes)
+from ._live import (  # noqa: F401  (fixtures are registered as module attributes)
     asgi_live_app,
     asgi_live_server,
     asgi_live_server_factory,

@@ -12,8 +12,10 @@ Everything the command line does, and nothing the library needs: a user of asgit
 never imports it, and no module outside this package imports from it. It drives apps only
 through the public layer below it: the communicators (``_http``, ``_websocket``,
 ``_lifespan``), the spec checker's findings (``_errors``), the settings (``_config``), the
-loader and the transcript. It has no protocol logic of its own: what counts as a violation
-is the checker's, lifespan ``auto``/``on`` is ``LifespanCommunicator``'s.
+loader, the transcript and the masking of credential headers (``_masking``: transcripts and
+``--json`` are masked; a response the user asked for is printed whole). It has no protocol
+logic of its own: what counts as a violation is the checker's, lifespan ``auto``/``on`` is
+``LifespanCommunicator``'s.
 
 - ``_parser``: the arguments, one function per command.
 - ``_commands``: the four commands, the ``--timeout`` budget, lifespan around the work.
@@ -30,7 +32,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .._errors import InvalidApplication, LeakedAppWarning, ProtocolWarning
+from .._config import check_environment
+from .._errors import InvalidApplication, InvalidArgument, LeakedAppWarning, ProtocolWarning
 from ._commands import EXIT_USAGE, Exit, Runner, load
 from ._output import Output
 from ._parser import build_parser
@@ -51,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     output = Output(args.color, pedantic=_shows_pedantic(args))
+    try:
+        check_environment()  # a bad ASGITEST_SHOW_SECRETS: refused, not read as "mask"
+    except InvalidArgument as error:
+        output.error(str(error))
+        return EXIT_USAGE
     watchdog = Watchdog(output, args.timeout + WATCHDOG_GRACE)
     try:
         app = load(args, output)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .. import _config
+from .. import _config, _masking
 from .._config import set_timeout_factor
 from .._core import watch_starts
 from ._registry import Registry, plural, warn_own
@@ -20,9 +20,11 @@ from ._settings import (
     LEAKED_IN_TEST,
     MARKER_HELP,
     NOT_RUN_BY_A_PLUGIN,
+    PREVIOUS_MASKED_KEY,
     PREVIOUS_SETTINGS_KEY,
     REGISTRY_KEY,
     add_options,
+    masked_headers,
     resolve_config,
     settings_of,
 )
@@ -54,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every communicator made in this session takes its defaults from these settings (each
     # test's own, with its asgi markers, while it runs): fixture-made or built by the test.
     config.stash[PREVIOUS_SETTINGS_KEY] = _config.activate(settings.settings())
+    config.stash[PREVIOUS_MASKED_KEY] = _masking.configure(masked_headers(config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -62,11 +65,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     previous = config.stash.get(PREVIOUS_SETTINGS_KEY, None)
     if previous is not None:
         _config.activate(previous)
+    masked = config.stash.get(PREVIOUS_MASKED_KEY, None)
+    if masked is not None:
+        _masking.configure(masked)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     settings = config.stash.get(CONFIG_KEY, None)
-    return settings.header() if settings is not None else None
+    if settings is None:
+        return None
+    if _masking.showing_secrets():  # so that a CI log says why it shows credentials
+        shown = f"asgitest: {_masking.SHOW_SECRETS_ENV}=1: credential headers are shown in full"
+        return f"{settings.header()}\n{shown}"
+    return settings.header()
 
 
 @pytest.fixture(autouse=True, name="_asgitest_registry")

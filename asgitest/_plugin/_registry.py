@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .._core import CANCELLED, RUNNING, Engine
 from .._errors import LeakedAppWarning
+from .._masking import mask_message
 from .._scopes import describe_scope
 from ._settings import COMPACT_AT, KEEP_RECENT, REPORT_COMMUNICATORS, AsgiConfig
 
@@ -167,7 +168,7 @@ def describe_leaks(leaks: list[Tracked], lines: int, registry: Registry) -> str:
     for tracked in leaks:
         full = tracked.engine.scope if tracked.engine is not None else {}
         scope = {k: v for k, v in full.items() if k != "state"}
-        details.append(f"{describe_scope(full)} ({tracked.label}): scope {scope!r}")
+        details.append(f"{describe_scope(full)} ({tracked.label}): scope {mask_message(scope)!r}")
     return "\n".join(details) + "\n\n" + registry.render(lines, only=leaks)
 
 

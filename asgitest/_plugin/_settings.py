@@ -22,6 +22,7 @@ from .._config import (
     parse_timeout,
 )
 from .._errors import UsageError
+from .._masking import MASK_HEADERS_ENV, SHOW_SECRETS_ENV
 from .._testapp import TestApp
 
 if TYPE_CHECKING:
@@ -31,10 +32,12 @@ __all__ = [
     "AsgiConfig",
     "add_options",
     "load_app",
+    "masked_headers",
     "resolve_config",
     "settings_of",
     "APPS_KEY",
     "CONFIG_KEY",
+    "PREVIOUS_MASKED_KEY",
     "PREVIOUS_SETTINGS_KEY",
     "REGISTRY_KEY",
 ]
@@ -68,6 +71,11 @@ IGNORE_RULES_HELP: Final = (
 LIFESPAN_HELP: Final = (
     "Lifespan of asgi_test_app: auto (run it if the app supports it), on (required) or off. "
     "Default: auto."
+)
+MASK_HEADERS_HELP: Final = (
+    "More headers whose values reports mask, e.g. 'x-session-token' (space- or comma-separated), "
+    "besides authorization, proxy-authorization, cookie, set-cookie and x-api-key (also the "
+    f"{MASK_HEADERS_ENV} environment variable; {SHOW_SECRETS_ENV}=1 shows every value in full)."
 )
 TRANSCRIPT_LINES_HELP: Final = (
     "How many of the last messages of each communicator a failure report shows. Default: 50."
@@ -288,6 +296,7 @@ CONFIG_KEY: Final = pytest.StashKey[AsgiConfig]()
 APPS_KEY: Final = pytest.StashKey[dict[tuple[str, str | None], Any]]()
 REGISTRY_KEY: Final = pytest.StashKey[Any]()  # the test's _registry.Registry
 PREVIOUS_SETTINGS_KEY: Final = pytest.StashKey[Settings]()
+PREVIOUS_MASKED_KEY: Final = pytest.StashKey[frozenset[bytes]]()
 
 
 def _read(config: pytest.Config, name: str) -> tuple[Any, str | None]:
@@ -360,12 +369,34 @@ def add_options(parser: pytest.Parser) -> None:
         ("asgi_ignore_rules", IGNORE_RULES_HELP, "RULES"),
         ("asgi_lifespan", LIFESPAN_HELP, "MODE"),
         ("asgi_transcript_lines", TRANSCRIPT_LINES_HELP, "N"),
+        ("asgi_mask_headers", MASK_HEADERS_HELP, "HEADERS"),
     ]
     for name, help_text, metavar in options:
         group.addoption(
             "--" + name.replace("_", "-"), dest=name, default=None, metavar=metavar, help=help_text
         )
         parser.addini(name, help_text, default=None)
+
+
+def masked_headers(config: pytest.Config) -> frozenset[bytes]:
+    """asgi_mask_headers from the command line and the ini file (both: masking only adds)."""
+    from .. import _config
+
+    try:
+        _config.check_environment()
+        names: frozenset[bytes] = frozenset()
+        flag = config.getoption("asgi_mask_headers", None)
+        if flag is not None:
+            where = "from the --asgi-mask-headers option"
+            names |= _config.parse_header_names(flag, "asgi_mask_headers", where)
+        ini = config.getini("asgi_mask_headers")
+        if ini:
+            ini_file = config.inipath.name if config.inipath else "the configuration"
+            where = f"from asgi_mask_headers in {ini_file}"
+            names |= _config.parse_header_names(ini, "asgi_mask_headers", where)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return names
 
 
 def settings_of(node: pytest.Item | pytest.Collector) -> AsgiConfig:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from .._masking import is_masked, mask_headers, mask_value
 from .._protocol import spec_version
 from ._rules import Reporter
 
@@ -29,6 +30,7 @@ __all__ = [
     "bytes_fix",
     "capture",
     "check_headers",
+    "describe_header_value",
     "describe_value",
     "header_type_servers",
     "is_layer_event",
@@ -117,12 +119,16 @@ def truthy(value: Any) -> bool:
         return True
 
 
-def header_type_servers(part: str, value: Any, key: str, context: str | bool) -> str:
+def header_type_servers(
+    part: str, value: Any, key: str, context: str | bool, shown: str | None = None
+) -> str:
     """What servers do with a header name or value that is not bytes, in an outgoing message
-    (``context``: ``"response"``, ``"accept"``; falsy for request headers)."""
+    (``context``: ``"response"``, ``"accept"``; falsy for request headers). ``shown``: the
+    value as reports show it (masked for a credential header)."""
     if not context:
         return ""
-    shown = describe_value(value)
+    if shown is None:
+        shown = describe_value(value)
     if context == "accept" and isinstance(value, str):
         return (
             f"an accept header {part} {shown}: uvicorn (wsproto) and hypercorn send it; uvicorn "
@@ -142,6 +148,11 @@ def header_type_servers(part: str, value: Any, key: str, context: str | bool) ->
             f"answers 500 (Header {part} ... expected to be `bytes`)"
         )
     return f"a {key} {part} {shown}: servers encode header {part}s as bytes and fail on it"
+
+
+def describe_header_value(name: Any, value: Any) -> str:
+    """:func:`describe_value` of a header value, masked when the header is a credential."""
+    return describe_value(mask_value(name, value) if is_masked(name) else value)
 
 
 def shape_servers(key: str, headers: Any, response: bool) -> str:
@@ -230,6 +241,7 @@ def check_headers(
         try:
             name, value = item
         except (TypeError, ValueError):
+            item = mask_headers([item])[0]  # a credential in a malformed pair stays hidden
             report.fail(
                 type_rule,
                 f"{where}[{index}] must be a [name, value] pair, got {describe_value(item)}",
@@ -256,13 +268,14 @@ def check_headers(
             )
         if type(value) is not bytes:
             ok = False
+            shown = describe_header_value(name, value)
             report.fail(
                 "R9" if isinstance(value, (bytearray, memoryview)) else type_rule,
-                f"header value must be bytes, got {describe_value(value)} in {where}[{index}]",
+                f"header value must be bytes, got {shown} in {where}[{index}]",
                 offending=offending,
                 field=field,
-                fix=bytes_fix(value),
-                servers=header_type_servers("value", value, key, response and context),
+                fix=bytes_fix(mask_value(name, value) if is_masked(name) else value),
+                servers=header_type_servers("value", value, key, response and context, shown),
             )
         if not ok:
             continue
@@ -304,13 +317,14 @@ def check_headers(
                 "by daphne",
             )
         if BAD_VALUE(value):
+            value_text = repr(mask_value(name, value) if is_masked(name) else value)
             report.fail(
                 "R49" if response else type_rule,
-                f"header value {value!r} contains CR, LF or NUL in {where}[{index}]",
+                f"header value {value_text} contains CR, LF or NUL in {where}[{index}]",
                 offending=offending,
                 field=field,
                 fix="strip the control characters (header injection)",
-                servers=f"{key} value {value!r}: h11 (uvicorn's default, hypercorn) raises "
+                servers=f"{key} value {value_text}: h11 (uvicorn's default, hypercorn) raises "
                 "LocalProtocolError 'Illegal header value'; uvicorn (httptools) 'Invalid HTTP "
                 "header value.'; daphne sends it with the CR/LF replaced by spaces"
                 if response

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import ProtocolError as ProtocolErrorType
+from .._masking import mask_headers
 from ._common import (
     bad_message,
     bytes_fix,
@@ -321,7 +322,8 @@ class WebsocketChecker(Reporter):
                 offending=message,
                 field="headers",
                 fix="send headers only when scope['asgi'].get('spec_version', '2.0') >= '2.1'",
-                servers=f"headers {describe_value(headers)} with spec_version {version}: a "
+                servers=f"headers {describe_value(mask_headers(headers))} with spec_version "
+                f"{version}: a "
                 "server that implements only 2.0 drops them (daphne drops accept headers)",
             )
         pairs = check_headers(

@@ -15,9 +15,6 @@ from websockets.sync.client import connect
 
 from asgitest import LiveServer, LiveServerError
 
-pytest_plugins = ["asgitest._live_fixtures"]  # loaded by asgitest's pytest plugin too
-
-
 # --8<-- [start:app]
 FEATURES = {"beta": False}
 
@@ -84,6 +81,19 @@ def test_in_a_subprocess():
 
 
 # --8<-- [end:subprocess]
+
+
+# --8<-- [start:granian]
+def test_under_granian():
+    # granian runs only in a subprocess: an import string, as for daphne.
+    with LiveServer("live_server_example:app", server="granian") as server:
+        assert httpx.get(server.url + "/").text == "hello"
+        with connect(server.ws_url + "/echo") as websocket:
+            websocket.send("ping")
+            assert websocket.recv(timeout=5) == "ping"
+
+
+# --8<-- [end:granian]
 
 
 # --8<-- [start:failure]

@@ -1,6 +1,6 @@
 import pytest
 
-from asgitest import Timeout, WebsocketCommunicator
+from asgitest import HttpCommunicator, Timeout, WebsocketCommunicator
 
 pytestmark = pytest.mark.anyio
 
@@ -56,3 +56,27 @@ async def test_a_failure_carries_the_transcript():
 
 
 # --8<-- [end:failure]
+
+
+# --8<-- [start:masking]
+async def login(scope, receive, send):
+    await receive()
+    cookie = b"sessionid=8f2e1c0ffee; Path=/; HttpOnly"
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"set-cookie", cookie)]})
+    await send({"type": "http.response.body", "body": b"welcome"})
+
+
+async def test_credentials_are_masked_when_shown():
+    async with HttpCommunicator(login, "GET", "/login") as communicator:
+        response = await communicator.get_response()
+
+    # What the test compares is the real value...
+    assert response["headers"] == [(b"set-cookie", b"sessionid=8f2e1c0ffee; Path=/; HttpOnly")]
+    # ...what a report shows is its name and a fingerprint.
+    shown = communicator.transcript.render()
+    assert "8f2e1c0ffee" not in shown
+    assert "sessionid=<masked sha256:865c08>; Path=/; HttpOnly" in shown
+    print(shown)
+
+
+# --8<-- [end:masking]

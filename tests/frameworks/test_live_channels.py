@@ -102,6 +102,13 @@ class TestDaphneIsRefused(ChannelsLiveServerTestCase):
         raise AssertionError("setUpClass should have refused daphne")
 
 
+class TestGranianIsRefused(ChannelsLiveServerTestCase):
+    live_server = "granian"
+
+    def test_never_runs(self):
+        raise AssertionError("setUpClass should have refused granian")
+
+
 def test_the_live_server_is_gone_after_the_class():
     import threading
 
@@ -130,7 +137,10 @@ def test_channels_project_under_the_compatible_test_case(pytester: pytest.Pytest
         "-q",
         timeout=90,
     )
-    result.assert_outcomes(passed=10, errors=1)
+    result.assert_outcomes(passed=10, errors=2)
     result.stdout.fnmatch_lines(
         ["*ImproperlyConfigured: TestDaphneIsRefused runs the project in a thread*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*ImproperlyConfigured: TestGranianIsRefused runs the project in a thread*"]
     )

@@ -13,8 +13,8 @@ from django.test.testcases import TransactionTestCase
 from django.test.utils import modify_settings
 from django.utils.functional import classproperty
 
-from ._errors import UsageError
-from ._live import LiveServer, default_server
+from .._errors import UsageError
+from ._server import BACKENDS, LiveServer, default_server
 
 __all__ = ["ChannelsLiveServerTestCase", "make_application"]
 
@@ -94,17 +94,18 @@ class ChannelsLiveServerTestCase(TransactionTestCase):  # type: ignore[misc]  # 
     def setUpClass(cls) -> None:
         super().setUpClass()
         name = cls.live_server or default_server()
-        if name == "daphne":
+        backend = BACKENDS.get(name)
+        if backend is not None and "thread" not in backend.modes:
             chosen = (
-                "live_server = 'daphne' was chosen"
+                f"live_server = {name!r} was chosen"
                 if cls.live_server
-                else ("daphne is the only server installed")
+                else f"{name} is the only server installed"
             )
             raise ImproperlyConfigured(
                 f"{cls.__name__} runs the project in a thread of the test process, under "
-                f"uvicorn or hypercorn, but {chosen}: daphne's Twisted reactor cannot run "
-                'there. Install one of the others (pip install "asgitest[uvicorn]") or '
-                "use asgitest.LiveServer(..., server='daphne') in a subprocess."
+                f"uvicorn or hypercorn, but {chosen}, and {name} runs only in a subprocess. "
+                'Install one of the others (pip install "asgitest[uvicorn]") or use '
+                f"asgitest.LiveServer(..., server={name!r}) in a subprocess."
             )
         modified = modify_settings(ALLOWED_HOSTS={"append": cls.host})
         modified.enable()

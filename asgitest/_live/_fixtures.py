@@ -1,9 +1,8 @@
 """pytest fixtures for live servers: ``asgi_live_server``, ``asgi_live_server_session``,
 ``asgi_live_server_factory`` and ``asgi_live_app``.
 
-Loaded by asgitest's pytest plugin; also usable on its own with
-``pytest_plugins = ["asgitest._live_fixtures"]``. All fixtures are synchronous, so they work
-under pytest-asyncio, anyio and plain sync tests alike.
+Registered by asgitest's pytest plugin, which imports them from :mod:`asgitest._live`. All
+fixtures are synchronous, so they work under pytest-asyncio, anyio and plain sync tests alike.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ._errors import UsageError
-from ._live import LiveServer
+from .._errors import UsageError
+from ._server import LiveServer
 
 __all__ = [
     "asgi_live_app",

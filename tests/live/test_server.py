@@ -6,9 +6,7 @@ import importlib.util
 import json
 import shutil
 import socket
-import subprocess
 import sys
-import textwrap
 import threading
 import time
 
@@ -18,7 +16,7 @@ from websockets.sync.client import connect
 
 from asgitest import LiveServer, LiveServerError, UsageError
 
-from . import live_apps
+from . import apps as live_apps
 
 SERVER_MODES = [
     pytest.param(("uvicorn", "thread"), id="uvicorn-thread"),
@@ -26,13 +24,14 @@ SERVER_MODES = [
     pytest.param(("daphne", "subprocess"), id="daphne-subprocess"),
     pytest.param(("uvicorn", "subprocess"), id="uvicorn-subprocess"),
     pytest.param(("hypercorn", "subprocess"), id="hypercorn-subprocess"),
+    pytest.param(("granian", "subprocess"), id="granian-subprocess"),
 ]
 THREAD_SERVERS = [pytest.param("uvicorn", id="uvicorn"), pytest.param("hypercorn", id="hypercorn")]
 WAIT = 10  # seconds any single network wait may take before the test fails
 
 
 def _app_for(mode: str, name: str = "app") -> object:
-    return getattr(live_apps, name) if mode == "thread" else f"tests.live_apps:{name}"
+    return getattr(live_apps, name) if mode == "thread" else f"tests.live.apps:{name}"
 
 
 def _refuses_connections(port: int) -> bool:
@@ -100,7 +99,12 @@ class TestServe:
 
 @pytest.mark.parametrize(
     ("server", "mode"),
-    [("uvicorn", "thread"), ("hypercorn", "thread"), ("daphne", "subprocess")],
+    [
+        ("uvicorn", "thread"),
+        ("hypercorn", "thread"),
+        ("daphne", "subprocess"),
+        ("granian", "subprocess"),
+    ],
 )
 def test_starlette_app(server: str, mode: str) -> None:
     with LiveServer(_app_for(mode, "starlette_app"), server=server, mode=mode) as live:
@@ -140,7 +144,7 @@ class TestLifecycle:
         assert _refuses_connections(port)
 
     def test_stopped_when_the_test_body_raises(self) -> None:
-        live = LiveServer("tests.live_apps:app", mode="subprocess")
+        live = LiveServer("tests.live.apps:app", mode="subprocess")
         with pytest.raises(ZeroDivisionError), live:
             port = live.port
             1 / 0  # noqa: B018
@@ -168,7 +172,7 @@ class TestLifecycle:
             _ = live.url
 
     def test_import_string_and_localhost_in_thread_mode(self) -> None:
-        with LiveServer("tests.live_apps:app", host="localhost") as live:
+        with LiveServer("tests.live.apps:app", host="localhost") as live:
             assert live.url.startswith("http://localhost:")
             assert httpx.get(live.url + "/", timeout=WAIT).text == "hello"
 
@@ -177,10 +181,6 @@ class TestLifecycle:
             port = live.port
         # hypercorn logs "Running on" just after it starts listening: read it once stopped.
         assert f"Running on http://127.0.0.1:{port}" in live.output
-
-    def test_fixture_factory(self, asgi_live_server_factory) -> None:
-        live = asgi_live_server_factory(live_apps.app, server="hypercorn")
-        assert httpx.get(live.url + "/", timeout=WAIT).text == "hello"
 
 
 def _taken_port() -> socket.socket:
@@ -212,11 +212,11 @@ class TestStartupFailures:
             listener.bind(("127.0.0.1", 0))
             listener.listen()
             port = listener.getsockname()[1]
-            live = LiveServer("tests.live_apps:app", mode="subprocess", port=port)
+            live = LiveServer("tests.live.apps:app", mode="subprocess", port=port)
             with pytest.raises(LiveServerError, match=f"port {port} on 127.0.0.1 already acc"):
                 live.start()
 
-    @pytest.mark.parametrize("server", ["uvicorn", "hypercorn", "daphne"])
+    @pytest.mark.parametrize("server", ["uvicorn", "hypercorn", "daphne", "granian"])
     def test_import_error_in_a_subprocess(self, server: str) -> None:
         live = LiveServer("tests.no_such_module:app", server=server, mode="subprocess")
         with pytest.raises(LiveServerError, match="the server process exited") as caught:
@@ -226,7 +226,7 @@ class TestStartupFailures:
 
     def test_import_error_in_thread_mode(self) -> None:
         with pytest.raises(LiveServerError, match="could not be imported") as caught:
-            LiveServer("tests.live_apps:no_such_app").start()
+            LiveServer("tests.live.apps:no_such_app").start()
         assert caught.value.__cause__ is not None
 
     @pytest.mark.parametrize("server_mode", [p for p in SERVER_MODES if "daphne" not in p.id])
@@ -248,7 +248,7 @@ class TestStartupFailures:
         assert not [t for t in threading.enumerate() if t.name == f"asgitest-{server}"]
 
     def test_lifespan_on_with_an_app_without_lifespan(self) -> None:
-        from . import apps
+        from .. import apps
 
         live = LiveServer(apps.hello_world, server="hypercorn", lifespan="on")
         with pytest.raises(LiveServerError, match="requires lifespan support"):
@@ -257,23 +257,35 @@ class TestStartupFailures:
 
 class TestUsage:
     def test_subprocess_needs_an_import_string(self) -> None:
-        with pytest.raises(UsageError, match='LiveServer\\("tests.live_apps:app", mode='):
+        with pytest.raises(UsageError, match='LiveServer\\("tests.live.apps:app", mode='):
             LiveServer(live_apps.app, mode="subprocess")
 
     def test_daphne_refuses_thread_mode(self) -> None:
         with pytest.raises(UsageError, match="reactor cannot be restarted"):
-            LiveServer("tests.live_apps:app", server="daphne", mode="thread")
+            LiveServer("tests.live.apps:app", server="daphne", mode="thread")
 
     def test_daphne_refuses_lifespan_on(self) -> None:
         with pytest.raises(UsageError, match="daphne does not run"):
-            LiveServer("tests.live_apps:app", server="daphne", lifespan="on")
+            LiveServer("tests.live.apps:app", server="daphne", lifespan="on")
 
     @pytest.mark.parametrize("lifespan", ["on", "off"])
     def test_hypercorn_subprocess_has_no_lifespan_switch(self, lifespan: str) -> None:
         with pytest.raises(UsageError, match="hypercorn's command line has no lifespan switch"):
             LiveServer(
-                "tests.live_apps:app", server="hypercorn", mode="subprocess", lifespan=lifespan
+                "tests.live.apps:app", server="hypercorn", mode="subprocess", lifespan=lifespan
             )
+
+    def test_granian_refuses_thread_mode(self) -> None:
+        with pytest.raises(UsageError, match="marked experimental by granian itself"):
+            LiveServer("tests.live.apps:app", server="granian", mode="thread")
+
+    def test_granian_refuses_lifespan_on(self) -> None:
+        with pytest.raises(UsageError, match="granian's command line has no switch"):
+            LiveServer("tests.live.apps:app", server="granian", lifespan="on")
+
+    def test_granian_needs_an_import_string(self) -> None:
+        with pytest.raises(UsageError, match='LiveServer\\("tests.live.apps:app", mode='):
+            LiveServer(live_apps.app, server="granian")
 
     def test_unknown_server(self) -> None:
         with pytest.raises(UsageError, match=r"LiveServer\(server='gunicorn'\) is not a server"):
@@ -286,51 +298,10 @@ class TestUsage:
         assert LiveServer(live_apps.app).server == "hypercorn"  # the next one installed
 
     def test_no_server_at_all(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        for name in ("uvicorn", "hypercorn", "daphne"):
+        for name in ("uvicorn", "hypercorn", "daphne", "granian"):
             monkeypatch.setitem(sys.modules, name, None)
-        with pytest.raises(ImportError, match="none of uvicorn, hypercorn or daphne"):
+        with pytest.raises(ImportError, match="none of uvicorn, hypercorn, daphne or granian"):
             LiveServer(live_apps.app)
-
-
-def _run_python(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_import_asgitest_imports_no_server_and_no_framework() -> None:
-    result = _run_python(
-        """
-        import sys
-        import asgitest
-        heavy = ["django", "channels", "daphne", "twisted", "uvicorn", "hypercorn", "pytest"]
-        print([name for name in heavy if name in sys.modules])
-        """
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
-
-
-def test_channels_live_server_test_case_needs_no_daphne() -> None:
-    result = _run_python(
-        """
-        import sys
-        sys.modules["daphne"] = None  # as if it were not installed: importing it fails
-        import asgitest
-        from asgitest import ChannelsLiveServerTestCase
-        from django.test import TransactionTestCase
-        assert issubclass(ChannelsLiveServerTestCase, TransactionTestCase)
-        assert ChannelsLiveServerTestCase.host == "localhost"
-        assert ChannelsLiveServerTestCase.serve_static is True
-        print(ChannelsLiveServerTestCase.__module__, sys.modules["daphne"])
-        """
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "asgitest None"
 
 
 _BROWSER = shutil.which("chromium")
@@ -364,88 +335,10 @@ def test_headless_browser_loads_a_page_and_talks_over_websocket() -> None:
             driver.quit()
 
 
-class TestFixtures:
-    """The fixtures in a child pytest run, as a user's suite loads them."""
-
-    # pytest-django would set up Django's test environment a second time in this process.
-    ARGS = ("-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:django", "-q")
-
-    CONFTEST = """
-        import pytest
-
-        pytest_plugins = ["asgitest._live_fixtures"]
-
-        @pytest.fixture
-        def asgi_app():
-            from tests import live_apps
-            return live_apps.app
-
-        @pytest.fixture(scope="session")
-        def asgi_live_app():
-            return "tests.live_apps:app"
-    """
-
-    def test_function_and_session_servers(self, pytester: pytest.Pytester) -> None:
-        pytester.makeconftest(self.CONFTEST)
-        pytester.makepyfile(
-            """
-            import httpx
-
-            PORTS = set()
-
-            def test_function_scope(asgi_live_server):
-                assert httpx.get(asgi_live_server.url + "/", timeout=10).text == "hello"
-
-            def test_session_scope_is_shared(asgi_live_server_session):
-                PORTS.add(asgi_live_server_session.port)
-                assert httpx.get(asgi_live_server_session.url + "/", timeout=10).text == "hello"
-
-            def test_session_scope_again(asgi_live_server_session):
-                assert PORTS == {asgi_live_server_session.port}
-            """
-        )
-        result = pytester.runpytest_inprocess(*self.ARGS)
-        result.assert_outcomes(passed=3)
-
-    def test_session_server_serves_the_asgi_app_setting(self, pytester: pytest.Pytester) -> None:
-        pytester.makeconftest('pytest_plugins = ["asgitest._live_fixtures"]')
-        pytester.makeini("[pytest]\nasgi_app = tests.live_apps:app\n")
-        pytester.makepyfile(
-            """
-            import httpx
-
-            def test_session_scope(asgi_live_server_session):
-                assert httpx.get(asgi_live_server_session.url + "/", timeout=10).text == "hello"
-            """
-        )
-        result = pytester.runpytest_inprocess(*self.ARGS)
-        result.assert_outcomes(passed=1)
-
-    def test_missing_apps_say_what_to_define(self, pytester: pytest.Pytester) -> None:
-        pytester.makeconftest('pytest_plugins = ["asgitest._live_fixtures"]')
-        pytester.makepyfile(
-            """
-            def test_function_scope(asgi_live_server):
-                pass
-
-            def test_session_scope(asgi_live_server_session):
-                pass
-            """
-        )
-        result = pytester.runpytest_inprocess(*self.ARGS, "-p", "no:asgitest")
-        result.assert_outcomes(errors=2)
-        result.stdout.fnmatch_lines(
-            [
-                "*UsageError: asgi_live_server serves the `asgi_app` fixture*",
-                "*UsageError: asgi_live_server_session serves the app named by*",
-            ]
-        )
-
-
 def test_a_forgotten_server_is_stopped_when_garbage_collected() -> None:
     import gc
 
-    live = LiveServer("tests.live_apps:app", server="uvicorn", mode="subprocess")
+    live = LiveServer("tests.live.apps:app", server="uvicorn", mode="subprocess")
     live.start()
     process = live._run.process  # type: ignore[union-attr]
     del live
@@ -461,7 +354,7 @@ def test_not_an_asgi_app_is_refused_up_front() -> None:
 
 
 def test_a_server_that_died_during_the_test_is_reported_at_stop() -> None:
-    live = LiveServer("tests.live_apps:app", mode="subprocess")
+    live = LiveServer("tests.live.apps:app", mode="subprocess")
     live.start()
     live._run.process.kill()  # type: ignore[union-attr]  # as if the server had crashed
     live._run.process.wait()  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
 """Apps the live-server tests serve under uvicorn, hypercorn and daphne.
 
-Subprocess servers import them by name ("tests.live_apps:app"), so they live at module level.
+Subprocess servers import them by name ("tests.live.apps:app"), so they live at module level.
 """
 
 from __future__ import annotations
