@@ -28,6 +28,14 @@ pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("anyio_backend", ["asyn
 TEST_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("TEST_VAR", default="unset")
 
 
+def _task_ends_in_its_first_step() -> bool:
+    """Whether an app that ends in its first step leaves no task for the loop to run: on 3.12+
+    (eager tasks) and on Python 3.11 with asyncio's own loop, whose ``_ready`` queue the engine
+    can take the task's pending step from. On uvloop under 3.11 (no ``_ready``), the task is
+    left scheduled, and finishes at the loop's next iteration (the fallback)."""
+    return sys.version_info >= (3, 12) or hasattr(asyncio.get_running_loop(), "_ready")
+
+
 class Witness:
     """A raw HTTP app that notes what it saw during its first step."""
 
@@ -52,7 +60,11 @@ async def test_the_first_step_runs_when_the_first_input_is_queued() -> None:
     # The app has already read its request and answered, without the loop running.
     assert app.first_message == {"type": "http.request", "body": b""}
     assert communicator.output_queue.qsize() == 2
-    # ... and its task is over: nothing is left behind for the loop to run.
+    # ... and its task is over: nothing is left behind for the loop to run (on uvloop under
+    # Python 3.11: it is over after one iteration).
+    if not _task_ends_in_its_first_step():
+        assert not app.task.done()
+        await asyncio.sleep(0)
     assert app.task.done()
     assert (await communicator.receive_output())["type"] == "http.response.start"
     assert (await communicator.receive_output())["body"] == b"ok"
@@ -208,8 +220,15 @@ async def test_no_task_is_left_pending_after_many_requests_without_a_loop_iterat
     before = len(asyncio.all_tasks())
     for _ in range(50):
         await HttpCommunicator(app, "GET", "/").get_response()
+    if not _task_ends_in_its_first_step():  # the fallback: they end at the next iteration
+        assert len(asyncio.all_tasks()) == before + 50
+        await asyncio.sleep(0)
     gc.collect()
     assert len(asyncio.all_tasks()) == before
+
+
+def _inline() -> bool:
+    return hasattr(asyncio.get_running_loop(), "_ready")
 
 
 class Ticker:
@@ -275,7 +294,8 @@ async def test_before_its_task_first_runs_the_app_answers_without_an_iteration()
         await communicator.send_to(text_data="hi")
         assert await communicator.receive_from() == "hi"
         await communicator.disconnect()
-        assert ticker.since(start) == (0 if sys.version_info < (3, 12) else 2)
+        # (uvloop on 3.11 has no queue to take the step from: its task starts as on 3.12+)
+        assert ticker.since(start) == (0 if sys.version_info < (3, 12) and _inline() else 2)
     assert communicator.future.done()
     assert communicator.transcript.outcome == "the app returned"
 
