@@ -391,6 +391,8 @@ class ApplicationCommunicator(ExpectMixin):
         # A dropped communicator ends its app on every path, as asgiref's does: also an app
         # whose connection is over (an HTTP response complete, a WebSocket the app closed)
         # but which still runs, e.g. loops in receive() after the disconnect.
+        if engine.loop_closed:
+            return  # nothing can run any more (the plugin's leak check reports it)
         try:
             engine.cancel()
         except RuntimeError:

@@ -340,11 +340,22 @@ class Engine:
         """Cancel the app if it runs (synchronous: it finishes at the next loop iteration)."""
         if self.state != RUNNING:
             return
-        self.cancelled_by_us = True
         if self._task is not None:
+            if self._task.get_loop().is_closed():
+                # The loop closed under the app (a runner that closes it before the test's
+                # teardown is over): nothing can run any more, so there is nothing to cancel.
+                return
+            self.cancelled_by_us = True
             self._task.cancel()
-        elif self._trio_scope is not None:
+            return
+        self.cancelled_by_us = True
+        if self._trio_scope is not None:
             self._trio_scope.cancel()
+
+    @property
+    def loop_closed(self) -> bool:
+        """Whether the app runs on an asyncio loop that has been closed under it."""
+        return self._task is not None and self._task.get_loop().is_closed()
 
     async def cancel_and_wait(self) -> None:
         """Cancel the app and wait until it has finished (bounded: an app that swallows

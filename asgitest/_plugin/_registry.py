@@ -124,7 +124,11 @@ class Registry:
                     engine.cancel()
                 continue
             trio_app = engine.backend == "trio"
-            if engine.state == RUNNING:
+            if engine.state == RUNNING and engine.loop_closed:
+                tracked.leaked = (
+                    "still running when its event loop was closed (the app never finished)"
+                )
+            elif engine.state == RUNNING:
                 engine.cancel()
                 tracked.leaked = "still running; asgitest cancelled it"
             elif engine.state == CANCELLED and engine.cancelled_from_outside and not trio_app:

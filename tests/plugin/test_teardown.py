@@ -161,3 +161,41 @@ def test_under_trio_async_with_leaves_nothing_behind(pytester: pytest.Pytester) 
     pytester.makepyfile(test_trio=TRIO_CLOSES)
     result = run(pytester, runner)
     result.assert_outcomes(passed=1)
+
+
+LOOP_CLOSED_FIRST = """
+import asyncio
+
+from apps import echo
+from asgitest import WebsocketCommunicator
+
+KEEP = []
+
+
+def test_loop_closed_before_the_teardown():
+    # What pytest-asyncio 0.24 to 1.0 do: the loop is closed before the plugin's teardown
+    # looks at what still runs.
+    loop = asyncio.new_event_loop()
+    communicator = WebsocketCommunicator(echo, "/left-open/")
+    KEEP.append(communicator)
+    assert loop.run_until_complete(communicator.connect()) == (True, None)
+    loop.close()
+
+
+def test_next_test_runs():
+    assert asyncio.run(asyncio.sleep(0, "ok")) == "ok"
+"""
+
+
+def test_a_loop_closed_before_the_teardown_still_gets_the_leak_report(
+    pytester: pytest.Pytester,
+) -> None:
+    setup_project(pytester)
+    pytester.makepyfile(test_closed=LOOP_CLOSED_FIRST)
+    result = run(pytester, None, "-W", "error::asgitest.LeakedAppWarning")
+    result.assert_outcomes(passed=2, errors=1)
+    output = result.stdout.str() + result.stderr.str()
+    assert "still running when its event loop was closed" in output
+    assert "websocket /left-open/" in output
+    assert "Event loop is closed" not in output
+    assert "Exception ignored" not in output
