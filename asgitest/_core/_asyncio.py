@@ -32,6 +32,7 @@ __all__ = [
     "AsyncioWaits",
     "LoopClock",
     "clock_for",
+    "finish_cancelled",
     "running_loop",
     "running_tasks",
     "start_eager",
@@ -362,3 +363,26 @@ def app_raised(engine: AppRun, exc: BaseException, frame: types.FrameType) -> No
     if tb is not None and tb.tb_frame is frame:
         # Report the app's traceback from the app's frame, as without this wrapper.
         engine._result_tb = tb.tb_next
+
+
+def finish_cancelled(tasks: list[asyncio.Task[Any]], timeout: float) -> None:
+    """Let cancelled apps unwind now, from a synchronous caller (the plugin's leak check
+    between a test and its teardown), on loops that are idle but not closed.
+
+    A runner that closes its loop without running what is left (pytest-asyncio 0.24 to 1.0)
+    would otherwise never run the apps' ``finally`` blocks. A loop that runs (in another
+    thread, or this thread's own) is left alone: its cancellations arrive there.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return  # called from inside a running loop: it cannot be run from here
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Task[Any]]] = {}
+    for task in tasks:
+        loop = task.get_loop()
+        if not task.done() and not loop.is_closed() and not loop.is_running():
+            by_loop.setdefault(loop, []).append(task)
+    for loop, pending in by_loop.items():
+        loop.run_until_complete(asyncio.wait(pending, timeout=timeout))

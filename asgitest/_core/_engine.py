@@ -357,6 +357,16 @@ class Engine:
         """Whether the app runs on an asyncio loop that has been closed under it."""
         return self._task is not None and self._task.get_loop().is_closed()
 
+    @staticmethod
+    def finish_cancelled(engines: list[Engine], timeout: float = 1.0) -> None:
+        """Let the cancelled apps of ``engines`` unwind now, where their asyncio loop is idle
+        (for a synchronous caller: see :func:`._asyncio.finish_cancelled`)."""
+        tasks = [engine._task for engine in engines if engine._task is not None]
+        if tasks:
+            from ._asyncio import finish_cancelled
+
+            finish_cancelled(tasks, timeout)
+
     async def cancel_and_wait(self) -> None:
         """Cancel the app and wait until it has finished (bounded: an app that swallows
         cancellation is given up on after a second)."""

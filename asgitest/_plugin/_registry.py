@@ -109,6 +109,7 @@ class Registry:
         """Instances started in ``phases`` that are still running, or that something other
         than asgitest cancelled (an event loop closing under them); they are cancelled."""
         found = []
+        cancelled: list[Engine] = []
         for tracked in self.tracked:
             engine = tracked.engine
             if engine is None or tracked.leaked or tracked.phase not in phases:
@@ -122,6 +123,7 @@ class Registry:
                 # Not a leak; a fixture's busy app still is one.
                 if engine.state == RUNNING:
                     engine.cancel()
+                    cancelled.append(engine)
                 continue
             trio_app = engine.backend == "trio"
             if engine.state == RUNNING and engine.loop_closed:
@@ -130,6 +132,7 @@ class Registry:
                 )
             elif engine.state == RUNNING:
                 engine.cancel()
+                cancelled.append(engine)
                 tracked.leaked = "still running; asgitest cancelled it"
             elif engine.state == CANCELLED and engine.cancelled_from_outside and not trio_app:
                 # (Under trio the app runs in the communicator's nursery, inside the test's own
@@ -138,6 +141,7 @@ class Registry:
             else:
                 continue
             found.append(tracked)
+        Engine.finish_cancelled(cancelled)  # their finally blocks run before the loop can close
         return found
 
     def render(self, lines: int, only: list[Tracked] | None = None) -> str:

@@ -22,6 +22,11 @@ async def counted_echo(scope, receive, send):
 
 pytestmark = pytest.mark.asgi(app=counted_echo)
 KEEP = []
+try:
+    from pytest_asyncio import __version__ as _version
+except ImportError:
+    _version = "1.1"
+OLD_PYTEST_ASYNCIO = tuple(map(int, _version.split(".")[:2])) < (1, 1)
 
 
 {mark}
@@ -62,8 +67,13 @@ async def test_failing_test_keeps_its_own_failure(asgi_websocket_factory):
 
 
 {mark}
-async def test_next_test_finds_nothing_running():
-    assert RUNNING == []
+async def test_next_test_finds_nothing_running(request):
+    # Under runners that close the test's loop before its teardown (pytest-asyncio 0.24 to
+    # 1.0), the app of the test's own communicator, checked after teardown, can no longer
+    # unwind: it is reported (the warning says so), but its finally block never runs.
+    by_pytest_asyncio = request.node.get_closest_marker("anyio") is None
+    left = ["/own/"] if OLD_PYTEST_ASYNCIO and by_pytest_asyncio else []
+    assert RUNNING == left
 """
 
 
