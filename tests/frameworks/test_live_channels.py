@@ -8,6 +8,7 @@ with pytest-django (``--ds=live_settings``), as a user's suite would.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,12 @@ def child_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
 
 
+@pytest.mark.xfail(
+    sys.version_info >= (3, 13),
+    reason="open: on Python 3.13 an in-memory SQLite connection opened while the threaded "
+    "server serves static files is collected unclosed (ResourceWarning under -W error)",
+    strict=True,
+)
 @pytest.mark.usefixtures("child_env")
 def test_channels_project_under_the_compatible_test_case(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_project=PROJECT_TESTS)
