@@ -8,6 +8,7 @@ tasks), so the app's exception is raised where the test can see it.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
@@ -193,6 +194,9 @@ class ASGITransport(httpx.AsyncBaseTransport):
         engine = communicator._engine
         if current_backend() == "trio":
             engine.bind_nursery(system_nursery)
+        # The app runs in a copy of the caller's context, as Starlette's TestClient runs it
+        # (a context variable the test set is seen by the app, and not changed by it).
+        engine.app_context = contextvars.copy_context()
         try:
             start = await communicator.read_start()
         except BaseException as error:
@@ -203,7 +207,8 @@ class ASGITransport(httpx.AsyncBaseTransport):
                 and error is engine.exception
                 and not isinstance(error, ProtocolError)
             ):
-                return httpx.Response(500, request=request)
+                engine.exception_reported = True
+                return _salvaged(engine.outbox, request)
             raise
         stream = ResponseStream(communicator, request.method == "HEAD", self.raise_app_exceptions)
         extensions: dict[str, Any] = {}
@@ -222,6 +227,32 @@ class ASGITransport(httpx.AsyncBaseTransport):
             response.template = debug.get("template")  # type: ignore[attr-defined]
             response.context = debug.get("context")  # type: ignore[attr-defined]
         return response
+
+
+def _salvaged(outbox: Any, request: Any) -> Any:
+    """With ``raise_app_exceptions=False``: the response of an app that crashed, as far as it
+    got (Starlette's ServerErrorMiddleware sends its 500 page, then re-raises); an empty 500
+    when it had not started one."""
+    status = 500
+    headers: list[Any] = []
+    chunks: list[bytes] = []
+    started = False
+    for message in outbox:
+        if not isinstance(message, dict):
+            continue
+        kind = message.get("type")
+        if kind == "http.response.start" and not started:
+            started = True
+            status = message.get("status", 500)
+            headers = list(message.get("headers") or [])
+        elif kind == "http.response.body" and started:
+            body = message.get("body", b"")
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                chunks.append(bytes(body))
+    outbox.clear()
+    if request.method == "HEAD":
+        chunks = []
+    return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
 
 async def _shielded_close(communicator: HttpCommunicator) -> None:
@@ -270,8 +301,15 @@ class ResponseStream(httpx.AsyncByteStream):
                     and not self._raise
                     and not isinstance(error, ProtocolError)
                 ):
+                    engine.exception_reported = True
                     self._done = True
-                    return None
+                    rest = b"".join(
+                        bytes(message.get("body", b""))
+                        for message in engine.outbox
+                        if isinstance(message, dict) and message.get("type") == "http.response.body"
+                    )
+                    engine.outbox.clear()
+                    return rest if rest and not self._head else None
                 raise
             if chunk is None:
                 self._done = True
