@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .._config import DEFAULT
-from .._errors import LifespanStartupFailed, UsageError
+from .._errors import LifespanShutdownFailed, LifespanStartupFailed, UsageError
 from .._lifespan import LifespanCommunicator
 from ._httpx import httpx
 from ._transport import ASGITransport, Upgrade
@@ -15,7 +15,7 @@ from ._websocket import AsyncWebSocketTestSession
 if TYPE_CHECKING:
     from .._config import DefaultArg, RulesArg, StrictArg, TimeoutArg
 
-__all__ = ["AsyncTestClient", "lifespan_startup", "websocket_request"]
+__all__ = ["AsyncTestClient", "lifespan_shutdown", "lifespan_startup", "websocket_request"]
 
 _DEBUG = {"http.response.debug": {}}
 
@@ -39,6 +39,18 @@ def websocket_request(
     if target.scheme in ("http", "https"):
         target = target.copy_with(scheme="ws" if target.scheme == "http" else "wss")
     return target, {**kwargs, "headers": headers}
+
+
+async def lifespan_shutdown(lifespan: LifespanCommunicator, *args: Any) -> None:
+    """Leave the lifespan; a shutdown that failed with the app's own exception raises it."""
+    __tracebackhide__ = True
+    try:
+        await lifespan.__aexit__(*args)
+    except LifespanShutdownFailed as error:
+        cause = error.__cause__
+        if isinstance(cause, Exception) and not isinstance(cause, LifespanShutdownFailed):
+            raise cause from None
+        raise
 
 
 async def lifespan_startup(lifespan: LifespanCommunicator) -> None:
@@ -160,7 +172,7 @@ class AsyncTestClient(httpx.AsyncClient):
         lifespan, self._lifespan = self._lifespan, None
         try:
             if lifespan is not None:
-                await lifespan.__aexit__(exc_type, exc, tb)
+                await lifespan_shutdown(lifespan, exc_type, exc, tb)
         finally:
             await super().__aexit__(exc_type, exc, tb)
 

@@ -20,7 +20,7 @@ from anyio.from_thread import BlockingPortal
 from .._config import DEFAULT
 from .._errors import InvalidArgument, UsageError
 from .._lifespan import LifespanCommunicator
-from ._async import lifespan_startup, websocket_request
+from ._async import lifespan_shutdown, lifespan_startup, websocket_request
 from ._httpx import httpx
 from ._transport import ASGITransport, Upgrade
 from ._websocket import AsyncWebSocketTestSession, WebSocketTestSession
@@ -142,8 +142,13 @@ class _SyncTransport(httpx.BaseTransport):
         portal = self.loop.portal()
         response = portal.call(self.asgi.handle, request, body)
         stream = response.stream
-        if not hasattr(stream, "next_chunk"):  # the 500 of raise_server_exceptions=False
-            return httpx.Response(response.status_code, request=request)
+        if not hasattr(stream, "next_chunk"):  # a crashed app's (raise_server_exceptions=False)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers.raw,
+                content=response.content,
+                request=request,
+            )
         synced = httpx.Response(
             response.status_code,
             headers=response.headers.raw,
@@ -167,7 +172,7 @@ class _Lifespan:
         return self.communicator
 
     async def __aexit__(self, *args: Any) -> None:
-        await self.communicator.__aexit__(*args)
+        await lifespan_shutdown(self.communicator, *args)
 
 
 class TestClient(httpx.Client):

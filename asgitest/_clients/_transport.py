@@ -52,7 +52,8 @@ class _SystemNursery:
     def start_soon(fn: Any, *args: Any) -> None:
         import trio
 
-        trio.lowlevel.spawn_system_task(fn, *args)
+        # (Called inside the app's context: the task runs in a copy of it, as start_soon's.)
+        trio.lowlevel.spawn_system_task(fn, *args, context=contextvars.copy_context())
 
 
 system_nursery: Final = _SystemNursery()

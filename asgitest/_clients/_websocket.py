@@ -13,6 +13,8 @@ import warnings
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+import anyio
+
 from .._config import DEFAULT
 from .._errors import AsgitestError, InvalidArgument, UnexpectedMessage, UsageError
 from .._transcript import format_message
@@ -29,6 +31,9 @@ __all__ = [
     "WebSocketDisconnect",
     "WebSocketTestSession",
 ]
+
+
+_SETTLE_STEPS = 20
 
 
 def _starlette_bases() -> tuple[type[Exception], type[Exception]]:
@@ -194,6 +199,18 @@ class AsyncWebSocketTestSession:
             message = {"type": "websocket.disconnect", "code": 1000}
             engine.put(message)
             engine.mark_disconnected(message)
+        if engine.running:
+            # As Starlette's session: the app gets a moment to react to the close, then is
+            # cancelled (an app that sleeps forever after accept must not block the test).
+            for _ in range(_SETTLE_STEPS):
+                await anyio.sleep(0)
+                if not engine.running:
+                    break
+            if engine.running:
+                communicator.transcript.note(
+                    "(the session ended; asgitest cancelled the app, as Starlette's TestClient does)"
+                )
+                await engine.cancel_and_wait()
         if not engine.running and engine.exception is not None and _is_disconnect(engine):
             # The app let the client's disconnect propagate (Starlette's receive_text()
             # raises WebSocketDisconnect): its reaction to the disconnect, not a failure.
