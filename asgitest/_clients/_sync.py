@@ -54,7 +54,7 @@ class _LoopThread:
         self.backend = backend
         self.backend_options = backend_options
         self._portal: BlockingPortal | None = None
-        self._stop: anyio.Event | None = None
+        self._wake: Any = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -74,7 +74,8 @@ class _LoopThread:
 
         async def serve() -> None:
             async with BlockingPortal() as portal:
-                self._stop = anyio.Event()
+                self._stop = stop = anyio.Event()
+                self._wake = _waker(self.backend, stop)
                 self._portal = portal
                 ready.set()
                 await self._stop.wait()
@@ -95,21 +96,34 @@ class _LoopThread:
             raise failure[0]
         self._thread = thread
 
-    def stop(self) -> None:
-        portal, stop, thread = self._portal, self._stop, self._thread
+    def stop(self, join: bool = False) -> None:
+        """End the loop. Non-blocking and thread-safe: it also runs as the client's finalizer,
+        which the garbage collector may call anywhere (even in the loop's own thread), so it
+        only schedules the stop; ``join`` (close()) then waits for the thread."""
+        wake, thread = self._wake, self._thread
         self._portal = None
-        if portal is None or stop is None:
+        self._wake = None
+        if wake is None:
             return
         try:
-            portal.call(stop.set)
+            wake()
         except RuntimeError:
-            # Called in the loop's own thread (a client dropped there) or the loop is gone.
-            if thread is not threading.current_thread():
-                return
-            stop.set()
-            return
-        if thread is not None and thread is not threading.current_thread():
+            return  # the loop has already ended
+        if join and thread is not None and thread is not threading.current_thread():
             thread.join(5)
+
+
+def _waker(backend: str, stop: anyio.Event) -> Any:
+    """A thread-safe callable that sets ``stop`` in the running loop."""
+    if backend == "trio":
+        import trio
+
+        token = trio.lowlevel.current_trio_token()
+        return lambda: token.run_sync_soon(stop.set)
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    return lambda: loop.call_soon_threadsafe(stop.set)
 
 
 class _SyncStream(httpx.SyncByteStream):
@@ -308,7 +322,8 @@ class TestClient(httpx.Client):
         try:
             super().close()
         finally:
-            self._finalizer()
+            self._finalizer.detach()
+            self._loop.stop(join=True)
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True

@@ -9,7 +9,7 @@ and every test whose outcome differs.
 
     python3.11 -m venv /work/compat-venvs/starlette
     /work/compat-venvs/starlette/bin/pip install starlette==1.3.1 itsdangerous jinja2 \\
-        python-multipart pyyaml httpx2==2.2.0 anyio==4.13.0 \
+        python-multipart pyyaml "httpx2[zstd]==2.2.0" anyio==4.13.0 \
         pytest==9.0.3 trio==0.33.0 asgiref
     pip download starlette==1.3.1 --no-binary :all: --no-deps -d /tmp/sdist
     tar xzf /tmp/sdist/starlette-1.3.1.tar.gz -C /work/compat-src
