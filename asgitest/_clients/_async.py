@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncTestClient", "lifespan_shutdown", "lifespan_startup", "websocket_request"]
 
-_DEBUG = {"http.response.debug": {}}
+_DEBUG: dict[str, Any] = {"http.response.debug": {}}
 
 
 def websocket_request(

@@ -285,7 +285,7 @@ class TestClient(httpx.Client):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} backend={self._loop.backend!r}>"
 
-    def __enter__(self) -> TestClient:  # type: ignore[override]
+    def __enter__(self) -> TestClient:
         __tracebackhide__ = True
         if self.is_closed:
             raise UsageError(f"{self!r} is closed: make a new TestClient.")
@@ -331,7 +331,7 @@ class TestClient(httpx.Client):
             raise UsageError(f"{self!r} is closed (close() was called): make a new TestClient.")
         return super().send(request, **kwargs)
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
         timeout = kwargs.get("timeout", httpx.USE_CLIENT_DEFAULT)
         if timeout is not httpx.USE_CLIENT_DEFAULT:

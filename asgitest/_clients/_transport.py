@@ -24,7 +24,6 @@ from ._httpx import httpx
 
 if TYPE_CHECKING:
     from .._config import DefaultArg, RulesArg, StrictArg, TimeoutArg
-    from .._types import Scope
 
 __all__ = ["ASGITransport", "Upgrade", "system_nursery", "websocket_scope_parts"]
 
@@ -119,7 +118,8 @@ class ASGITransport(httpx.AsyncBaseTransport):
 
     Example:
         ```python
-        async with httpx.AsyncClient(transport=ASGITransport(app), base_url="http://test") as client:
+        transport = ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.get("/")
         ```
     """
@@ -262,7 +262,7 @@ async def _shielded_close(communicator: HttpCommunicator) -> None:
     with anyio.CancelScope(shield=True):
         try:
             await communicator.disconnect()
-        except BaseException:  # noqa: S110  (the error being raised is the one to report)
+        except BaseException:
             pass
 
 

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
+import anyio.lowlevel
 
 from .._config import DEFAULT
 from .._errors import AsgitestError, InvalidArgument, UnexpectedMessage, UsageError
@@ -46,7 +47,7 @@ def _starlette_bases() -> tuple[type[Exception], type[Exception]]:
     except ImportError:
         return Exception, Exception
     if not issubclass(denial, httpx.Response):
-        denial = Exception  # Starlette found the other httpx package: not compatible
+        return disconnect, Exception  # Starlette found the other httpx package
     return disconnect, denial
 
 
@@ -203,12 +204,13 @@ class AsyncWebSocketTestSession:
             # As Starlette's session: the app gets a moment to react to the close, then is
             # cancelled (an app that sleeps forever after accept must not block the test).
             for _ in range(_SETTLE_STEPS):
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
                 if not engine.running:
                     break
             if engine.running:
                 communicator.transcript.note(
-                    "(the session ended; asgitest cancelled the app, as Starlette's TestClient does)"
+                    "(the session ended; asgitest cancelled the app, as Starlette's "
+                    "TestClient does)"
                 )
                 await engine.cancel_and_wait()
         if not engine.running and engine.exception is not None and _is_disconnect(engine):
