@@ -1,4 +1,4 @@
-"""From Starlette's (or FastAPI's) TestClient to asgitest's: the one-line change, and what it adds."""
+"""From Starlette's (or FastAPI's) TestClient to asgitest's: the one-line change, the gains."""
 
 import contextlib
 
