@@ -127,14 +127,17 @@ def _waker(backend: str, stop: anyio.Event) -> Any:
 
 
 class _SyncStream(httpx.SyncByteStream):
-    def __init__(self, portal: BlockingPortal, stream: Any) -> None:
+    def __init__(self, portal: BlockingPortal, stream: Any, prefetched: list[bytes]) -> None:
         self._portal = portal
         self._stream = stream
+        self._prefetched = prefetched
 
     def __iter__(self) -> Iterator[bytes]:
         __tracebackhide__ = True
         portal, stream = self._portal, self._stream
-        while True:
+        prefetched, self._prefetched = self._prefetched, []
+        yield from prefetched
+        while not stream.done:
             chunk = portal.call(stream.next_chunk)
             if chunk is None:
                 return
@@ -142,7 +145,8 @@ class _SyncStream(httpx.SyncByteStream):
 
     def close(self) -> None:
         __tracebackhide__ = True
-        self._portal.call(self._stream.aclose)
+        if not self._stream.closed:
+            self._portal.call(self._stream.aclose)
 
 
 class _SyncTransport(httpx.BaseTransport):
@@ -154,7 +158,8 @@ class _SyncTransport(httpx.BaseTransport):
         __tracebackhide__ = True
         body = request.read()
         portal = self.loop.portal()
-        response = portal.call(self.asgi.handle, request, body)
+        # One call into the loop thread for the start and whatever body is already there.
+        response, prefetched = portal.call(self._handle, request, body)
         stream = response.stream
         if not hasattr(stream, "next_chunk"):  # a crashed app's (raise_server_exceptions=False)
             return httpx.Response(
@@ -166,7 +171,7 @@ class _SyncTransport(httpx.BaseTransport):
         synced = httpx.Response(
             response.status_code,
             headers=response.headers.raw,
-            stream=_SyncStream(portal, stream),
+            stream=_SyncStream(portal, stream, prefetched),
             request=request,
             extensions=response.extensions,
         )
@@ -174,6 +179,15 @@ class _SyncTransport(httpx.BaseTransport):
             synced.template = response.template  # type: ignore[attr-defined]
             synced.context = response.context  # type: ignore[attr-defined]
         return synced
+
+
+    async def _handle(self, request: Any, body: bytes) -> tuple[Any, list[bytes]]:
+        __tracebackhide__ = True
+        response = await self.asgi.handle(request, body)
+        stream = response.stream
+        if hasattr(stream, "prefetch"):
+            return response, await stream.prefetch()
+        return response, []
 
 
 class _Lifespan:

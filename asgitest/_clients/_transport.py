@@ -319,6 +319,35 @@ class ResponseStream(httpx.AsyncByteStream):
                 return chunk
         return None
 
+    async def prefetch(self) -> list[bytes]:
+        """The body chunks the app has already sent, read without waiting (the sync client
+        takes them in the same call into the loop thread as the response start). A stream
+        whose response is complete and whose app has returned is closed here too."""
+        __tracebackhide__ = True
+        communicator = self.communicator
+        engine = communicator._engine
+        chunks: list[bytes] = []
+        while not self._done and engine.outbox and not engine.failed:
+            chunk = await communicator.read_chunk()
+            if chunk is None or communicator.response_complete:
+                self._done = True
+            if chunk and not self._head:
+                chunks.append(chunk)
+        if communicator.response_complete:
+            self._done = True
+            if not engine.running:
+                await self.aclose()
+        return chunks
+
+    @property
+    def done(self) -> bool:
+        """Whether the whole body has been read."""
+        return self._done
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     async def aclose(self) -> None:
         __tracebackhide__ = True
         if self._closed:
