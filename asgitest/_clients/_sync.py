@@ -180,7 +180,6 @@ class _SyncTransport(httpx.BaseTransport):
             synced.context = response.context  # type: ignore[attr-defined]
         return synced
 
-
     async def _handle(self, request: Any, body: bytes) -> tuple[Any, list[bytes]]:
         __tracebackhide__ = True
         response = await self.asgi.handle(request, body)
