@@ -8,6 +8,7 @@ subclass Starlette's own, so existing ``pytest.raises(...)`` blocks keep working
 
 from __future__ import annotations
 
+import contextvars
 import json
 import warnings
 from types import TracebackType
@@ -154,6 +155,8 @@ class AsyncWebSocketTestSession:
     async def __aenter__(self) -> AsyncWebSocketTestSession:
         __tracebackhide__ = True
         communicator = self.communicator
+        # The app runs in a copy of the caller's context, as Starlette's session runs it.
+        communicator._engine.app_context = contextvars.copy_context()
         await communicator.__aenter__()
         self._entered = True
         try:
@@ -213,16 +216,10 @@ class AsyncWebSocketTestSession:
                     "TestClient does)"
                 )
                 await engine.cancel_and_wait()
-        if not engine.running and engine.exception is not None and _is_disconnect(engine):
-            # The app let the client's disconnect propagate (Starlette's receive_text()
-            # raises WebSocketDisconnect): its reaction to the disconnect, not a failure.
-            engine.exception_reported = True
-        try:
-            await communicator.__aexit__(type(exc) if exc else None, exc, None)
-        except BaseException as error:
-            if _is_disconnect(engine) and error is engine.exception:
-                return
-            raise
+        # An exception the app raised is raised here, as Starlette's session does; that
+        # includes the WebSocketDisconnect an app lets propagate after the client closed
+        # (FastAPI's tutorials test exactly that with pytest.raises(WebSocketDisconnect)).
+        await communicator.__aexit__(type(exc) if exc else None, exc, None)
 
     async def send(self, message: Message) -> None:
         """Send a raw ASGI message to the app."""
@@ -312,16 +309,6 @@ class AsyncWebSocketTestSession:
         if mode == "text":
             return json.loads(await self._frame("text", timeout))
         return json.loads((await self._frame("bytes", timeout)).decode("utf-8"))
-
-
-def _is_disconnect(engine: Any) -> bool:
-    """Whether the app ended with a WebSocketDisconnect after the client went away."""
-    exc = engine.exception
-    return (
-        exc is not None
-        and engine.input_closed is not None
-        and type(exc).__name__ == "WebSocketDisconnect"
-    )
 
 
 def _check_mode(mode: Any) -> None:

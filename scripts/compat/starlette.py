@@ -2,6 +2,10 @@
 """Run Starlette's own test suite twice: on Starlette's TestClient (the baseline) and with its
 ``tests/conftest.py`` fixture ``test_client_factory`` pointing at ``asgitest.TestClient``.
 
+``--project fastapi`` does the same for FastAPI's suite (the sdist of 0.141.1 holds ``tests/``
+and ``docs_src/``): every ``from fastapi.testclient import TestClient`` (and Starlette's) in
+them is rewritten to ``from asgitest import TestClient``.
+
 Both runs use the same venv (starlette==1.3.1 and its test dependencies) and the same checkout
 of Starlette's sources (the sdist of 1.3.1 holds ``tests/``). Every test runs on asyncio and
 trio (Starlette's own ``anyio_backend`` parametrisation). Prints a table: passed in each run,
@@ -48,16 +52,33 @@ def outcomes(junit: Path) -> dict[str, str]:
     return results
 
 
-def run(src: Path, venv: Path, asgitest: bool, extra: list[str], keep: bool) -> dict[str, str]:
-    work = Path(tempfile.mkdtemp(prefix="starlette-compat-"))
+FASTAPI_IMPORTS = (
+    "from fastapi.testclient import TestClient",
+    "from starlette.testclient import TestClient",
+)
+
+
+def run(
+    src: Path, venv: Path, asgitest: bool, extra: list[str], keep: bool, project: str
+) -> dict[str, str]:
+    work = Path(tempfile.mkdtemp(prefix=f"{project}-compat-"))
     try:
-        for name in ("tests", "pyproject.toml"):
+        names = ("tests", "pyproject.toml") + (("docs_src",) if project == "fastapi" else ())
+        for name in names:
             source = src / name
             if source.is_dir():
                 shutil.copytree(source, work / name)
             else:
                 shutil.copy(source, work / name)
-        if asgitest:
+        if asgitest and project == "fastapi":
+            for path in [*work.glob("tests/**/*.py"), *work.glob("docs_src/**/*.py")]:
+                text = path.read_text()
+                changed = text
+                for line in FASTAPI_IMPORTS:
+                    changed = changed.replace(line, "from asgitest import TestClient")
+                if changed != text:
+                    path.write_text(changed)
+        elif asgitest:
             conftest = work / "tests" / "conftest.py"
             text = conftest.read_text()
             assert FACTORY_IMPORT in text, "tests/conftest.py no longer imports TestClient"
@@ -87,13 +108,17 @@ def run(src: Path, venv: Path, asgitest: bool, extra: list[str], keep: bool) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=Path("/work/compat-src/starlette-1.3.1"))
-    parser.add_argument("--venv", type=Path, default=Path("/work/compat-venvs/starlette"))
+    parser.add_argument("--project", choices=("starlette", "fastapi"), default="starlette")
+    parser.add_argument("--src", type=Path, help="the sdist's folder (default per project)")
+    parser.add_argument("--venv", type=Path, help="default /work/compat-venvs/<project>")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to both pytest runs")
     args = parser.parse_args()
-    baseline = run(args.src, args.venv, False, args.pytest_args, args.keep)
-    ours = run(args.src, args.venv, True, args.pytest_args, args.keep)
+    version = {"starlette": "starlette-1.3.1", "fastapi": "fastapi-0.141.1"}[args.project]
+    src = args.src or Path("/work/compat-src") / version
+    venv = args.venv or Path("/work/compat-venvs") / args.project
+    baseline = run(src, venv, False, args.pytest_args, args.keep, args.project)
+    ours = run(src, venv, True, args.pytest_args, args.keep, args.project)
 
     def count(results: dict[str, str]) -> int:
         return sum(1 for outcome in results.values() if outcome == "passed")
@@ -101,7 +126,7 @@ def main() -> int:
     print()
     print("| run | passed | total |")
     print("| --- | --- | --- |")
-    print(f"| Starlette's TestClient (baseline) | {count(baseline)} | {len(baseline)} |")
+    print(f"| {args.project}'s TestClient (baseline) | {count(baseline)} | {len(baseline)} |")
     print(f"| asgitest.TestClient | {count(ours)} | {len(ours)} |")
     differences = sorted(
         name for name in baseline.keys() | ours.keys() if baseline.get(name) != ours.get(name)
