@@ -65,8 +65,10 @@ class _LoopThread:
         with self._lock:
             if self._portal is None:
                 self._start()
-        assert self._portal is not None
-        return self._portal
+            portal = self._portal
+        if portal is None:  # (the loop ended at once: stop() raced with the start)
+            raise UsageError("the TestClient's event loop has been stopped; make a new client")
+        return portal
 
     def _start(self) -> None:
         ready = threading.Event()
