@@ -230,32 +230,15 @@ class AsyncWebSocketTestSession:
 
     async def send_text(self, data: str) -> None:
         """Send a text frame."""
-        if not isinstance(data, str):
-            raise InvalidArgument(
-                f"send_text() takes a str, got {type(data).__name__}; use send_bytes() for bytes.",
-                argument="data",
-                value=data,
-            )
-        await self.send({"type": "websocket.receive", "text": data})
+        await self.send(_text_message(data))
 
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary frame."""
-        if not isinstance(data, (bytes, bytearray)):
-            raise InvalidArgument(
-                f"send_bytes() takes bytes, got {type(data).__name__}; use send_text() for str.",
-                argument="data",
-                value=data,
-            )
-        await self.send({"type": "websocket.receive", "bytes": bytes(data)})
+        await self.send(_bytes_message(data))
 
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send ``data`` as compact JSON, in a text frame or (``mode="binary"``) a binary one."""
-        _check_mode(mode)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if mode == "text":
-            await self.send({"type": "websocket.receive", "text": text})
-        else:
-            await self.send({"type": "websocket.receive", "bytes": text.encode("utf-8")})
+        await self.send(_json_message(data, mode))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection from the client side (the app receives
@@ -311,6 +294,34 @@ class AsyncWebSocketTestSession:
         return json.loads((await self._frame("bytes", timeout)).decode("utf-8"))
 
 
+def _text_message(data: Any) -> Message:
+    if not isinstance(data, str):
+        raise InvalidArgument(
+            f"send_text() takes a str, got {type(data).__name__}; use send_bytes() for bytes.",
+            argument="data",
+            value=data,
+        )
+    return {"type": "websocket.receive", "text": data}
+
+
+def _bytes_message(data: Any) -> Message:
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidArgument(
+            f"send_bytes() takes bytes, got {type(data).__name__}; use send_text() for str.",
+            argument="data",
+            value=data,
+        )
+    return {"type": "websocket.receive", "bytes": bytes(data)}
+
+
+def _json_message(data: Any, mode: Any) -> Message:
+    _check_mode(mode)
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    if mode == "text":
+        return {"type": "websocket.receive", "text": text}
+    return {"type": "websocket.receive", "bytes": text.encode("utf-8")}
+
+
 def _check_mode(mode: Any) -> None:
     if mode not in ("text", "binary"):
         raise InvalidArgument(
@@ -329,6 +340,9 @@ class WebSocketTestSession:
         self._portal = portal
         self._session = session
         self._cm: Any = None
+        # Frames sent and not yet confirmed: a send does not wait for the loop thread (the
+        # next call, which runs after it there, reports its failure).
+        self._pending: list[Any] = []
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._session.communicator.scope.get('path')!r}>"
@@ -356,33 +370,62 @@ class WebSocketTestSession:
 
     def __exit__(self, *args: Any) -> bool | None:
         __tracebackhide__ = True
+        try:
+            self._settle()
+        except BaseException:
+            self._cm.__exit__(*args)
+            raise
         result: bool | None = self._cm.__exit__(*args)
         return result
 
-    def _call(self, fn: Any, *args: Any) -> Any:
-        __tracebackhide__ = True
+    def _entered(self) -> None:
         if self._cm is None:
             raise UsageError(
                 "Use the session as a context manager: "
                 "`with client.websocket_connect(url) as websocket:`."
             )
+
+    def _settle(self) -> None:
+        """Raise the failure of a send that has not been confirmed yet, if any."""
+        __tracebackhide__ = True
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        __tracebackhide__ = True
+        self._entered()
+        self._settle()
         return self._portal.call(fn, *args)
+
+    def _post(self, message: Message) -> None:
+        self._entered()
+        waiting = []
+        for future in self._pending:
+            if future.done():
+                future.result()  # (a send that failed: its error, now)
+            else:
+                waiting.append(future)
+        waiting.append(self._portal.start_task_soon(self._session.send, message))
+        self._pending = waiting
+        if len(self._pending) > 64:
+            self._settle()  # (bounded: a test that only sends waits now and then)
 
     def send(self, message: Message) -> None:
         """Send a raw ASGI message to the app."""
-        self._call(self._session.send, message)
+        self._post(message)
 
     def send_text(self, data: str) -> None:
         """Send a text frame."""
-        self._call(self._session.send_text, data)
+        self._post(_text_message(data))
 
     def send_bytes(self, data: bytes) -> None:
         """Send a binary frame."""
-        self._call(self._session.send_bytes, data)
+        self._post(_bytes_message(data))
 
     def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send ``data`` as JSON (``mode="text"`` or ``"binary"``)."""
-        self._call(self._session.send_json, data, mode)
+        self._post(_json_message(data, mode))
 
     def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection from the client side."""
