@@ -36,6 +36,15 @@ if TYPE_CHECKING:
 
     from ._assertions import assert_messages
     from ._client import Client
+    from ._clients import (
+        ASGITransport,
+        AsyncTestClient,
+        AsyncWebSocketTestSession,
+        TestClient,
+        WebSocketDenialResponse,
+        WebSocketDisconnect,
+        WebSocketTestSession,
+    )
     from ._communicator import ApplicationCommunicator
     from ._config import set_masked_headers
     from ._cookies import Cookie, CookieJar
@@ -56,6 +65,13 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "assert_messages": "_assertions",
     "Client": "_client",
+    "ASGITransport": "_clients",
+    "AsyncTestClient": "_clients",
+    "AsyncWebSocketTestSession": "_clients",
+    "TestClient": "_clients",
+    "WebSocketDenialResponse": "_clients",
+    "WebSocketDisconnect": "_clients",
+    "WebSocketTestSession": "_clients",
     "ApplicationCommunicator": "_communicator",
     "Cookie": "_cookies",
     "CookieJar": "_cookies",
@@ -89,7 +105,10 @@ __all__ = [
     "ApplicationCommunicator",
     "AsgitestError",
     "AsgitestWarning",
+    "ASGITransport",
     "assert_messages",
+    "AsyncTestClient",
+    "AsyncWebSocketTestSession",
     "Client",
     "ClientDisconnected",
     "Cookie",
@@ -123,6 +142,7 @@ __all__ = [
     "StreamingResponse",
     "Summarized",
     "TestApp",
+    "TestClient",
     "Timeout",
     "Transcript",
     "TranscriptEntry",
@@ -130,7 +150,10 @@ __all__ = [
     "UsageError",
     "WebsocketClosed",
     "WebsocketCommunicator",
+    "WebSocketDenialResponse",
+    "WebSocketDisconnect",
     "WebsocketRejected",
+    "WebSocketTestSession",
 ]
 
 

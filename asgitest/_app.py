@@ -84,6 +84,10 @@ def _check(app: Any) -> ASGIApp:
                 f"asgitest expected an ASGI application, but got the consumer class "
                 f"{app.__qualname__}. Did you mean {app.__qualname__}.as_asgi()?"
             )
+        if hasattr(app, "__await__") and _accepts(app, 3) is not False:
+            # An ASGI 3 class: App(scope, receive, send) makes an instance that is awaited
+            # (Starlette's HTTPEndpoint and WebSocketEndpoint); the engine awaits it.
+            return cast(ASGIApp, app)
         # An ASGI 2 "double callable" class: instance = App(scope); await instance(receive, send).
         if _accepts(app, 1) is False:
             raise InvalidApplication(

@@ -386,6 +386,85 @@ def http_benches(
     return benches
 
 
+def clients_get_benches() -> dict[str, Bench]:
+    """One GET through the httpx-based clients, against Starlette's TestClient and httpx's
+    AsyncClient (over httpx's ASGITransport and over a MockTransport, httpx's own floor)."""
+    benches = {
+        name: bench
+        for name, bench in http_benches(http_app, "GET", b"", 2, _check_ok).items()
+        if name in ("bare", "floor-task")
+    }
+    try:
+        from starlette.applications import Starlette
+        from starlette.responses import PlainTextResponse
+        from starlette.routing import Route
+    except ImportError:  # pragma: no cover - starlette is in the dev extra
+        return benches
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient as StarletteTestClient
+
+    from asgitest import ASGITransport, AsyncTestClient, TestClient
+    from asgitest._clients._httpx import httpx
+
+    async def ok(request: Any) -> Any:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", ok)])
+
+    def sync_bench(factory: Any, inside: bool) -> Bench:
+        # One client for the whole benchmark (made on first use, outside the timing), as a
+        # test module's fixture would hold it; "in with" runs the GETs inside its lifespan.
+        clients: list[Any] = []
+
+        async def run(n: int) -> None:
+            if not clients:
+                clients.append(factory(app))
+                if inside:
+                    clients[0].__enter__()
+                clients[0].get("/")  # (asgitest: starts the client's loop thread)
+            client = clients[0]
+            for _ in range(n):
+                response = client.get("/")
+            _check_ok(response.content)
+
+        async def timed(n: int) -> float:
+            if not clients:
+                await run(1)
+            return await _timed(run)(n)
+
+        return timed
+
+    benches["asgitest TestClient"] = sync_bench(TestClient, False)
+    benches["starlette TestClient"] = sync_bench(StarletteTestClient, False)
+    benches["asgitest TestClient in with"] = sync_bench(TestClient, True)
+    benches["starlette TestClient in with"] = sync_bench(StarletteTestClient, True)
+
+    def async_bench(make: Callable[[], Any]) -> Bench:
+        async def run(n: int) -> None:
+            async with make() as client:
+                for _ in range(n):
+                    response = await client.get("/")
+            _check_ok(response.content)
+
+        return _timed(run)
+
+    benches["asgitest AsyncTestClient"] = async_bench(lambda: AsyncTestClient(app, lifespan="off"))
+    benches["httpx + asgitest ASGITransport"] = async_bench(
+        lambda: httpx.AsyncClient(transport=ASGITransport(app), base_url="http://testserver")
+    )
+    benches["httpx + httpx ASGITransport"] = async_bench(
+        lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://testserver")
+    )
+    benches["httpx + MockTransport"] = async_bench(
+        lambda: httpx.AsyncClient(
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, content=b"ok")),
+            base_url="http://testserver",
+        )
+    )
+    return benches
+
+
 def stream_benches() -> dict[str, Bench]:
     benches = http_benches(stream_app, "GET", b"", CHUNKS + 1, _check_stream)
     benches.pop("asgitest-with", None)
@@ -1612,6 +1691,7 @@ def main(argv: list[str] | None = None) -> int:
     factories: dict[str, Callable[[], dict[str, Bench]]] = {
         "http_get": lambda: http_benches(http_app, "GET", b"", 2, _check_ok),
         "http_post_1mib": lambda: http_benches(post_app, "POST", REQUEST_1MIB, 2, _check_post),
+        "clients_get": clients_get_benches,
         "stream_1000x100": stream_benches,
         "ws_echo": ws_echo_benches,
         "ws_connect": ws_connect_benches,

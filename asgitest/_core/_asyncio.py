@@ -293,6 +293,13 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
+def _context_of(engine: AppRun) -> contextvars.Context:
+    """The context the app runs in: the one its owner chose (a client runs each request in a
+    copy of the caller's, as Starlette's TestClient does), else a fresh, empty one."""
+    context = engine.app_context
+    return context if context is not None else contextvars.Context()
+
+
 def start_eager(engine: AppRun, loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
     """Python 3.12+: the app's task, whose first step runs now, in its own task and context,
     up to the app's first real wait (its first input is queued: an HTTP app often answers
@@ -300,7 +307,7 @@ def start_eager(engine: AppRun, loop: asyncio.AbstractEventLoop, coro: Any) -> a
     task: asyncio.Task[Any] = asyncio.Task(  # type: ignore[call-arg]
         run_app(engine, coro, False),
         loop=loop,
-        context=contextvars.Context(),
+        context=_context_of(engine),
         eager_start=True,
     )
     if not task.done():
@@ -315,7 +322,7 @@ def start_lazy(engine: AppRun, loop: asyncio.AbstractEventLoop, coro: Any) -> as
     # would cost a loop iteration per app).
     wrapper = run_app(engine, coro, True)
     wrapper.send(None)
-    task = loop.create_task(wrapper, context=contextvars.Context())
+    task = loop.create_task(wrapper, context=_context_of(engine))
     running_tasks.add(task)
     return task
 

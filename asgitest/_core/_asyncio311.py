@@ -44,7 +44,9 @@ _ENDED: Final = frozenset(("finished", "crashed", "cancelled"))
 def step_now(engine: AppRun, loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
     """Make the app's task, then run the app's first step now, as that task and in its
     context. The task's own first step, one loop iteration later, carries on."""
-    context = contextvars.Context()
+    context = engine.app_context
+    if context is None:
+        context = contextvars.Context()
     driver = _drive(engine, coro)
     if type(loop).create_task is _BASE_CREATE_TASK:
         # What BaseEventLoop.create_task does when there is no task factory, minus a call.

@@ -47,6 +47,7 @@ class AppRun(Protocol):
     _result_tb: TracebackType | None
     _inline: Any
     _context: Any
+    app_context: Any
     _stepping: bool
     _clock: Any
     _app_signal: Any

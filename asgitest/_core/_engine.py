@@ -157,6 +157,7 @@ class Engine:
         "_test_signal",
         "_trio_scope",
         "app",
+        "app_context",
         "backend",
         "cancelled_by_us",
         "cancelled_from_outside",
@@ -221,6 +222,8 @@ class Engine:
         self._clock: LoopClock | None = None
         self._closed_receives = 0
         self.spec_version = spec_version(scope)
+        # The contextvars context the app runs in (None: a fresh, empty one, as asgiref).
+        self.app_context: contextvars.Context | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -384,9 +387,12 @@ class Engine:
                 return inbox.popleft()
             closed = self.input_closed
             if closed is not None:
-                # Yield first: an app that loops on receive() after the disconnect must not
-                # spin the event loop (and so must stay cancellable).
-                await self._checkpoint()
+                # The first receive() after the disconnect returns it at once (Starlette's
+                # is_disconnected() reads it inside a cancelled scope); later ones yield
+                # first: an app that loops on receive() after the disconnect must not spin
+                # the event loop (and so must stay cancellable).
+                if self._closed_receives:
+                    await self._checkpoint()
                 self._closed_receives += 1
                 message = dict(closed)
                 if self._closed_receives <= _CLOSED_RECEIVES_RECORDED:

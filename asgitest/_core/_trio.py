@@ -168,7 +168,8 @@ def start(engine: AppRun, nursery: Any, coro: Any) -> None:
     engine._test_signal = TrioWaits(engine.outbox)
     engine._trio_scope = trio.CancelScope()
     engine._set_started()
-    contextvars.Context().run(nursery.start_soon, _run, engine, coro)
+    context = engine.app_context if engine.app_context is not None else contextvars.Context()
+    context.run(nursery.start_soon, _run, engine, coro)
 
 
 async def _run(engine: AppRun, coro: Any) -> None:
