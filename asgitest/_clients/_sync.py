@@ -129,7 +129,10 @@ def _waker(backend: str, stop: anyio.Event) -> Any:
 
 
 class _SyncStream(httpx.SyncByteStream):
-    def __init__(self, portal: BlockingPortal, stream: Any, prefetched: list[bytes]) -> None:
+    def __init__(
+        self, portal: BlockingPortal, stream: Any, prefetched: list[bytes], owner: Any
+    ) -> None:
+        self._owner = owner  # the client: its loop thread ends with it, not before the body
         self._portal = portal
         self._stream = stream
         self._prefetched = prefetched
@@ -155,6 +158,7 @@ class _SyncTransport(httpx.BaseTransport):
     def __init__(self, asgi: ASGITransport, loop: _LoopThread) -> None:
         self.asgi = asgi
         self.loop = loop
+        self.owner: Any = None  # a weak reference to the client (set by the client)
 
     def handle_request(self, request: Any) -> Any:
         __tracebackhide__ = True
@@ -173,7 +177,7 @@ class _SyncTransport(httpx.BaseTransport):
         synced = httpx.Response(
             response.status_code,
             headers=response.headers.raw,
-            stream=_SyncStream(portal, stream, prefetched),
+            stream=_SyncStream(portal, stream, prefetched, self.owner and self.owner()),
             request=request,
             extensions=response.extensions,
         )
@@ -289,10 +293,12 @@ class TestClient(httpx.Client):
         self._lifespan_cm: Any = None
         headers = dict(headers or {})
         headers.setdefault("user-agent", "testclient")
+        transport = _SyncTransport(asgi, self._loop)
+        transport.owner = weakref.ref(self)
         super().__init__(
             base_url=base_url,
             headers=headers,
-            transport=_SyncTransport(asgi, self._loop),
+            transport=transport,
             follow_redirects=follow_redirects,
             cookies=cookies,
         )
@@ -378,4 +384,4 @@ class TestClient(httpx.Client):
             strict=asgi.strict,
             ignore_rules=asgi.ignore_rules,
         )
-        return WebSocketTestSession(self._loop.portal(), session)
+        return WebSocketTestSession(self._loop.portal(), session, owner=self)

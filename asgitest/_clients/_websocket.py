@@ -204,12 +204,17 @@ class AsyncWebSocketTestSession:
             engine.put(message)
             engine.mark_disconnected(message)
         if engine.running:
-            # As Starlette's session: the app gets a moment to react to the close, then is
-            # cancelled (an app that sleeps forever after accept must not block the test).
+            # The app gets the timeout to react to the close (work in a thread, such as a
+            # FastAPI sync dependency's teardown, must finish: its exception is the test's),
+            # then is cancelled without a warning, as Starlette's session cancels it (an app
+            # that sleeps forever after accept must not block the test forever).
             for _ in range(_SETTLE_STEPS):
                 await anyio.lowlevel.checkpoint()
                 if not engine.running:
                     break
+            if engine.running:
+                timeout = communicator._timeout(DEFAULT)
+                await engine.wait_done(1.0 if timeout is None else timeout)
             if engine.running:
                 communicator.transcript.note(
                     "(the session ended; asgitest cancelled the app, as Starlette's "
@@ -336,7 +341,8 @@ class WebSocketTestSession:
     Use it as a context manager: ``with client.websocket_connect("/ws") as websocket:``.
     """
 
-    def __init__(self, portal: Any, session: AsyncWebSocketTestSession) -> None:
+    def __init__(self, portal: Any, session: AsyncWebSocketTestSession, owner: Any = None) -> None:
+        self._owner = owner  # the client: its loop thread must outlive the session
         self._portal = portal
         self._session = session
         self._cm: Any = None
